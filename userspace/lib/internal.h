@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* libtotem internals: the backend interface. */
+#ifndef _TOTEM_INTERNAL_H
+#define _TOTEM_INTERNAL_H
+
+#include "libtotem.h"
+
+struct totem_backend_ops {
+	const char *name;
+	/* Cheap check: is this backend running on this host right now? */
+	int (*probe)(void);
+	int (*open)(struct totem *t);
+	void (*close)(struct totem *t);
+	int (*lookup)(struct totem *t, const struct totem_sock *key,
+		      struct totem_sock *out);
+	int (*dump)(struct totem *t, totem_sock_cb cb, void *arg);
+	int (*stats)(struct totem *t, __u64 *counters);
+	int (*config_get)(struct totem *t, struct totem_config *cfg);
+	int (*config_set)(struct totem *t, const struct totem_config *cfg);
+};
+
+struct totem {
+	enum totem_backend backend;
+	const struct totem_backend_ops *ops;
+	void *priv;		/* the backend's state */
+};
+
+extern const struct totem_backend_ops totem_bpf_ops;
+extern const struct totem_backend_ops totem_kmod_ops;
+extern const struct totem_backend_ops totem_proc_ops;
+
+#endif /* _TOTEM_INTERNAL_H */
