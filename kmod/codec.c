@@ -147,9 +147,16 @@ int totem_opts_parse(const __u8 *opts, unsigned int len,
 			}
 			if (o[0] == TOTEM_OPT_KIND)
 				break;	/* someone else's experiment */
-			if (olen == TOTEM_TOA_V4_LEN || olen == TOTEM_TOA_V6_LEN)
+			/*
+			 * Experimental TFO (RFC 7413 sec. 4.1.1) is 8 or 20
+			 * long with a 4- or 16-byte cookie: not a TOA.
+			 */
+			if (olen >= 4 && get16(o + 2) == TOTEM_EXID_TFO)
+				break;
+			if (olen == TOTEM_TOA_V4_LEN ||
+			    olen == TOTEM_TOA_V6_LEN)
 				take_toa(o, olen, info, &n_toa);
-			else if (olen < 4 || get16(o + 2) != TOTEM_EXID_TFO)
+			else
 				count_malformed(info);
 			break;
 		case TOTEM_OPT_IPVS_KIND:
