@@ -60,6 +60,8 @@ kmod:
 
 include bpf/build.mk
 include userspace/build.mk
+include scripts/demo.mk
+include userspace/install.mk
 include tests/build.mk
 
 clean:

@@ -32,7 +32,10 @@ $(LIBTOTEM_SO): $(LIB_OBJS)
 # The programs link the static library: no LD_LIBRARY_PATH in tests or VMs.
 $(OUT)/totem $(OUT)/totemd: $(OUT)/%: $(USER_OUT)/%.o $(LIBTOTEM_A)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ $(USER_LIBS)
+	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LIBTOTEM_A) $(USER_LIBS)
+
+# `totem topology` (also linked into the demo's totem-topology).
+$(OUT)/totem: $(USER_OUT)/topology_cmd.o
 
 $(USER_OUT):
 	$(Q)mkdir -p $@

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libtotem's eBPF backend: the per-socket records live in the sk_storage
+ * map totemd pinned; sock_diag returns them next to each socket when the
+ * dump request names that map (INET_DIAG_REQ_SK_BPF_STORAGES, Linux 5.7,
+ * 085c20cacf2b "bpf: inet_diag: Dump bpf_sk_storages in inet_diag_dump()").
+ * A sock_diag dump covers the caller's network namespace, which is what
+ * libtotem promises.  Counters and config are the other two pinned maps.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "bpf_pins.h"
+
+struct bpf_backend {
+	int sock_fd; /* sk_storage map */
+	int config_fd;
+	int stats_fd;
+	__u32 sock_map_id;
+	__u32 netns;
+};
+
+/*
+ * The pin directory as this process sees it: /sys/fs/bpf/totem, or, under
+ * `ip netns exec` (which mounts a fresh /sys), the same directory seen
+ * through totemd's root.
+ */
+static int pin_dir(char *buf, size_t len)
+{
+	char path[256];
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/%s", TOTEM_BPF_PIN_DIR,
+		 TOTEM_BPF_SOCK_MAP);
+	if (!access(path, F_OK)) {
+		snprintf(buf, len, "%s", TOTEM_BPF_PIN_DIR);
+		return 0;
+	}
+	f = fopen(TOTEM_BPF_PIDFILE, "re");
+	if (!f)
+		return -ENOENT;
+	if (fscanf(f, "%d", &pid) != 1 || pid <= 0) {
+		fclose(f);
+		return -ENOENT;
+	}
+	fclose(f);
+	snprintf(buf, len, "/proc/%d/root%s", pid, TOTEM_BPF_PIN_DIR);
+	snprintf(path, sizeof(path), "%s/%s", buf, TOTEM_BPF_SOCK_MAP);
+	return access(path, F_OK) ? -ENOENT : 0;
+}
+
+static int pin_open(const char *dir, const char *name)
+{
+	char path[320];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+static int bpf_backend_probe(void)
+{
+	char dir[256];
+
+	return pin_dir(dir, sizeof(dir));
+}
+
+static void backend_free(struct bpf_backend *b)
+{
+	if (b->sock_fd >= 0)
+		close(b->sock_fd);
+	if (b->config_fd >= 0)
+		close(b->config_fd);
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
+	free(b);
+}
+
+static int bpf_backend_open(struct totem *t)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct bpf_backend *b;
+	struct stat st;
+	char dir[256];
+	int err;
+
+	err = pin_dir(dir, sizeof(dir));
+	if (err)
+		return err;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->config_fd = b->stats_fd = -1;
+	b->sock_fd = pin_open(dir, TOTEM_BPF_SOCK_MAP);
+	if (b->sock_fd < 0) {
+		err = b->sock_fd;
+		goto out_free;
+	}
+	b->config_fd = pin_open(dir, TOTEM_BPF_CONFIG_MAP);
+	if (b->config_fd < 0) {
+		err = b->config_fd;
+		goto out_free;
+	}
+	b->stats_fd = pin_open(dir, TOTEM_BPF_STATS_MAP);
+	if (b->stats_fd < 0) {
+		err = b->stats_fd;
+		goto out_free;
+	}
+	if (bpf_obj_get_info_by_fd(b->sock_fd, &info, &info_len)) {
+		err = -errno;
+		goto out_free;
+	}
+	b->sock_map_id = info.id;
+	if (!stat("/proc/self/ns/net", &st))
+		b->netns = st.st_ino;
+	t->priv = b;
+	return 0;
+
+out_free:
+	backend_free(b);
+	return err;
+}
+
+static void bpf_backend_close(struct totem *t)
+{
+	if (t->priv)
+		backend_free(t->priv);
+	t->priv = NULL;
+}
+
+struct dump_ctx {
+	struct bpf_backend *b;
+	totem_sock_cb cb;
+	void *arg;
+	int stop; /* the callback's non-zero return */
+	int err;
+};
+
+/* The record in one INET_DIAG_SK_BPF_STORAGES nest, if it is ours. */
+static bool record_find(struct bpf_backend *b, struct nlattr *stgs,
+			struct totem_sock_record *rec)
+{
+	struct nlattr *stg, *tb[SK_DIAG_BPF_STORAGE_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(stg, stgs, rem) {
+		if (nla_type(stg) != SK_DIAG_BPF_STORAGE)
+			continue;
+		if (nla_parse_nested(tb, SK_DIAG_BPF_STORAGE_MAX, stg, NULL))
+			continue;
+		if (!tb[SK_DIAG_BPF_STORAGE_MAP_ID] ||
+		    !tb[SK_DIAG_BPF_STORAGE_MAP_VALUE] ||
+		    nla_get_u32(tb[SK_DIAG_BPF_STORAGE_MAP_ID]) != b->sock_map_id ||
+		    nla_len(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]) < (int)sizeof(*rec))
+			continue;
+		memcpy(rec, nla_data(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]),
+		       sizeof(*rec));
+		return true;
+	}
+	return false;
+}
+
+static int dump_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[INET_DIAG_MAX + 1];
+	struct dump_ctx *d = arg;
+	struct inet_diag_msg *r;
+	struct totem_sock s;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    nlh->nlmsg_len < nlmsg_size(sizeof(*r)))
+		return NL_SKIP;
+	r = nlmsg_data(nlh);
+	if (nlmsg_parse(nlh, sizeof(*r), tb, INET_DIAG_MAX, NULL))
+		return NL_SKIP;
+
+	memset(&s, 0, sizeof(s));
+	s.family = r->idiag_family;
+	s.state = r->idiag_state;
+	s.sport = ntohs(r->id.idiag_sport);
+	s.dport = ntohs(r->id.idiag_dport);
+	memcpy(s.saddr, r->id.idiag_src, s.family == AF_INET ? 4 : 16);
+	memcpy(s.daddr, r->id.idiag_dst, s.family == AF_INET ? 4 : 16);
+	s.netns = d->b->netns;
+	s.inode = r->idiag_inode;
+	s.cookie = (__u64)r->id.idiag_cookie[1] << 32 | r->id.idiag_cookie[0];
+	if (tb[INET_DIAG_SK_BPF_STORAGES])
+		record_find(d->b, tb[INET_DIAG_SK_BPF_STORAGES], &s.rec);
+	d->stop = d->cb(&s, d->arg);
+	return d->stop ? NL_STOP : NL_OK;
+}
+
+static int dump_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct dump_ctx *d = arg;
+
+	d->err = e->error < 0 ? e->error : -e->error;
+	return NL_STOP;
+}
+
+static int dump_family(struct bpf_backend *b, int family, struct dump_ctx *d)
+{
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = family,
+		.sdiag_protocol = IPPROTO_TCP,
+		/* every state but NEW_SYN_RECV: request socks have no record */
+		.idiag_states = 0xfff,
+	};
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int err;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, NETLINK_SOCK_DIAG);
+	if (err) {
+		err = -ENOTCONN;
+		goto out_sock;
+	}
+	msg = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_sock;
+	}
+	err = -EMSGSIZE;
+	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0)
+		goto out_msg;
+	nest = nla_nest_start(msg, INET_DIAG_REQ_SK_BPF_STORAGES | NLA_F_NESTED);
+	if (!nest || nla_put_u32(msg, SK_DIAG_BPF_STORAGE_REQ_MAP_FD, b->sock_fd))
+		goto out_msg;
+	nla_nest_end(msg, nest);
+
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, dump_valid, d);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, dump_error, d);
+	err = nl_send_auto(sk, msg);
+	if (err < 0) {
+		err = -EIO;
+		goto out_msg;
+	}
+	err = nl_recvmsgs_default(sk);
+	if (d->err)
+		err = d->err;
+	else if (d->stop)
+		err = 0;
+	else if (err < 0)
+		err = -EIO;
+	else
+		err = 0;
+out_msg:
+	nlmsg_free(msg);
+out_sock:
+	nl_socket_free(sk);
+	return err;
+}
+
+static int bpf_backend_dump(struct totem *t, totem_sock_cb cb, void *arg)
+{
+	struct dump_ctx d = { .b = t->priv, .cb = cb, .arg = arg };
+	int err;
+
+	err = dump_family(d.b, AF_INET, &d);
+	if (err || d.stop)
+		return err;
+	return dump_family(d.b, AF_INET6, &d);
+}
+
+/* Compare addresses, treating ::ffff:a.b.c.d and a.b.c.d as one. */
+static bool addr_eq(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (fa == fb)
+		return !memcmp(a, b, fa == AF_INET ? 4 : 16);
+	if (fa == AF_INET6)
+		return !memcmp(a, mapped, 12) && !memcmp(a + 12, b, 4);
+	return !memcmp(b, mapped, 12) && !memcmp(b + 12, a, 4);
+}
+
+struct lookup_ctx {
+	const struct totem_sock *key;
+	struct totem_sock *out;
+	bool found;
+};
+
+static int lookup_cb(const struct totem_sock *s, void *arg)
+{
+	struct lookup_ctx *l = arg;
+	const struct totem_sock *k = l->key;
+
+	if (s->sport != k->sport || s->dport != k->dport ||
+	    !addr_eq(s->family, s->saddr, k->family, k->saddr) ||
+	    !addr_eq(s->family, s->daddr, k->family, k->daddr))
+		return 0;
+	*l->out = *s;
+	l->found = true;
+	return 1;
+}
+
+static int bpf_backend_lookup(struct totem *t, const struct totem_sock *key,
+			      struct totem_sock *out)
+{
+	struct lookup_ctx l = { .key = key, .out = out };
+	int err;
+
+	err = bpf_backend_dump(t, lookup_cb, &l);
+	if (err)
+		return err;
+	return l.found ? 0 : -ENOENT;
+}
+
+static int bpf_backend_stats(struct totem *t, __u64 *counters)
+{
+	struct bpf_backend *b = t->priv;
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *v;
+	__u32 i;
+	int c;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < TOTEM_CTR_MAX; i++) {
+		counters[i] = 0;
+		if (bpf_map_lookup_elem(b->stats_fd, &i, v)) {
+			int err = -errno;
+
+			free(v);
+			return err;
+		}
+		for (c = 0; c < ncpu; c++)
+			counters[i] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+static int bpf_backend_config_get(struct totem *t, struct totem_config *cfg)
+{
+	struct bpf_backend *b = t->priv;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(b->config_fd, &zero, cfg) ? -errno : 0;
+}
+
+static int bpf_backend_config_set(struct totem *t, const struct totem_config *cfg)
+{
+	struct bpf_backend *b = t->priv;
+	__u32 zero = 0;
+
+	if ((cfg->enable & ~TOTEM_SEG_ALL) ||
+	    (cfg->format4 != TOTEM_FMT_V1 && cfg->format4 != TOTEM_FMT_V2) ||
+	    (cfg->format6 != TOTEM_FMT_V6 && cfg->format6 != TOTEM_FMT_V2) ||
+	    cfg->parse > 1)
+		return -EINVAL;
+	return bpf_map_update_elem(b->config_fd, &zero, cfg, BPF_ANY) ? -errno : 0;
+}
+
+const struct totem_backend_ops totem_bpf_ops = {
+	.name = "bpf",
+	.probe = bpf_backend_probe,
+	.open = bpf_backend_open,
+	.close = bpf_backend_close,
+	.lookup = bpf_backend_lookup,
+	.dump = bpf_backend_dump,
+	.stats = bpf_backend_stats,
+	.config_get = bpf_backend_config_get,
+	.config_set = bpf_backend_config_set,
+};

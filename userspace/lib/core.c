@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libtotem core: pick a backend, dispatch to it, and the text forms shared
+ * by every user of the library (counter names, config keys, endpoints).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "internal.h"
+
+#define TOTEM_CTR_NAME(id, name, desc) [TOTEM_CTR_##id] = name,
+static const char *const counter_names[TOTEM_CTR_MAX] = {
+	TOTEM_COUNTERS(TOTEM_CTR_NAME)
+};
+#undef TOTEM_CTR_NAME
+
+#define TOTEM_CTR_DESC(id, name, desc) [TOTEM_CTR_##id] = desc,
+static const char *const counter_descs[TOTEM_CTR_MAX] = {
+	TOTEM_COUNTERS(TOTEM_CTR_DESC)
+};
+#undef TOTEM_CTR_DESC
+
+const char *totem_counter_name(unsigned int idx)
+{
+	return idx < TOTEM_CTR_MAX ? counter_names[idx] : NULL;
+}
+
+const char *totem_counter_desc(unsigned int idx)
+{
+	return idx < TOTEM_CTR_MAX ? counter_descs[idx] : NULL;
+}
+
+static const char *const backend_names[] = {
+	[TOTEM_BACKEND_AUTO] = "auto",
+	[TOTEM_BACKEND_BPF] = "bpf",
+	[TOTEM_BACKEND_KMOD] = "kmod",
+	[TOTEM_BACKEND_PROC] = "proc",
+};
+
+const char *totem_backend_name(enum totem_backend backend)
+{
+	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+		return "unknown";
+	return backend_names[backend];
+}
+
+int totem_backend_parse(const char *name, enum totem_backend *backend)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (!strcmp(name, backend_names[i])) {
+			*backend = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+enum totem_backend totem_backend(const struct totem *t)
+{
+	return t->backend;
+}
+
+/* Is the module's generic netlink family registered in our netns? */
+static int genl_family_present(void)
+{
+	struct nl_sock *sk;
+	int id;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return 0;
+	if (genl_connect(sk)) {
+		nl_socket_free(sk);
+		return 0;
+	}
+	id = genl_ctrl_resolve(sk, TOTEM_GENL_NAME);
+	nl_socket_free(sk);
+	return id >= 0;
+}
+
+/*
+ * What runs here: totemd's pinned sk_storage map means the eBPF path, a
+ * registered "totem" family means the module, anything else falls back to
+ * /proc.  $TOTEM_BACKEND (auto|bpf|kmod|proc) overrides the probe: tests
+ * and operators use it to force a path.
+ */
+static enum totem_backend auto_backend(void)
+{
+	const char *env = secure_getenv("TOTEM_BACKEND");
+	enum totem_backend b;
+
+	int bpf_hidden;
+
+	if (env && *env && !totem_backend_parse(env, &b) && b != TOTEM_BACKEND_AUTO)
+		return b;
+	if (!access(TOTEM_BPF_PIN_DIR "/" TOTEM_BPF_SOCK_MAP, F_OK))
+		return TOTEM_BACKEND_BPF;
+	/* bpffs is root-only: an unprivileged caller cannot tell */
+	bpf_hidden = errno == EACCES;
+	if (genl_family_present())
+		return TOTEM_BACKEND_KMOD;
+	/* ... so let the bpf open say "permission denied" rather than
+	 * silently answer from /proc */
+	if (bpf_hidden)
+		return TOTEM_BACKEND_BPF;
+	return TOTEM_BACKEND_PROC;
+}
+
+static const struct totem_backend_ops *backend_ops(enum totem_backend b)
+{
+	switch (b) {
+	case TOTEM_BACKEND_BPF:
+		return &totem_bpf_ops;
+	case TOTEM_BACKEND_KMOD:
+		return &totem_kmod_ops;
+	case TOTEM_BACKEND_PROC:
+		return &totem_proc_ops;
+	default:
+		return NULL;
+	}
+}
+
+int totem_open(struct totem **tp, enum totem_backend backend)
+{
+	struct totem *t;
+	int err;
+
+	if (backend == TOTEM_BACKEND_AUTO)
+		backend = auto_backend();
+	if (!backend_ops(backend))
+		return -EINVAL;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->backend = backend;
+	t->ops = backend_ops(backend);
+	err = t->ops->open(t);
+	if (err) {
+		free(t);
+		return err;
+	}
+	*tp = t;
+	return 0;
+}
+
+void totem_close(struct totem *t)
+{
+	if (!t)
+		return;
+	if (t->ops->close)
+		t->ops->close(t);
+	free(t);
+}
+
+int totem_sock_lookup(struct totem *t, const struct totem_sock *key,
+		      struct totem_sock *out)
+{
+	if (key->family != AF_INET && key->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	return t->ops->lookup ? t->ops->lookup(t, key, out) : -EOPNOTSUPP;
+}
+
+int totem_sock_dump(struct totem *t, totem_sock_cb cb, void *arg)
+{
+	return t->ops->dump ? t->ops->dump(t, cb, arg) : -EOPNOTSUPP;
+}
+
+int totem_stats_get(struct totem *t, __u64 counters[TOTEM_CTR_MAX])
+{
+	memset(counters, 0, sizeof(__u64) * TOTEM_CTR_MAX);
+	return t->ops->stats ? t->ops->stats(t, counters) : -EOPNOTSUPP;
+}
+
+int totem_config_get(struct totem *t, struct totem_config *cfg)
+{
+	return t->ops->config_get ? t->ops->config_get(t, cfg) : -EOPNOTSUPP;
+}
+
+static int config_check(const struct totem_config *cfg)
+{
+	if (cfg->enable & ~TOTEM_SEG_ALL)
+		return -EINVAL;
+	if (cfg->format4 != TOTEM_FMT_V1 && cfg->format4 != TOTEM_FMT_V2)
+		return -EINVAL;
+	if (cfg->format6 != TOTEM_FMT_V6 && cfg->format6 != TOTEM_FMT_V2)
+		return -EINVAL;
+	if (cfg->parse > 1)
+		return -EINVAL;
+	return 0;
+}
+
+int totem_config_set(struct totem *t, const struct totem_config *cfg)
+{
+	int err = config_check(cfg);
+
+	if (err)
+		return err;
+	return t->ops->config_set ? t->ops->config_set(t, cfg) : -EOPNOTSUPP;
+}
+
+/* ---- configuration keys ---- */
+
+const char *const totem_config_keys[] = {
+	"enable",
+	"sample_bytes",
+	"format4",
+	"format6",
+	"host_id",
+	"parse",
+	NULL,
+};
+
+/*
+ * The default host id: /etc/machine-id is 128 random bits in hex; fold its
+ * four 32-bit words with XOR.  0 means "unset" in struct totem_config, so
+ * a fold that lands on 0 becomes 1.  No machine-id: 0 (the path decides).
+ */
+static __u32 machine_host_id(void)
+{
+	char buf[64];
+	__u32 id = 0;
+	size_t n;
+	FILE *f;
+	int i;
+
+	f = fopen("/etc/machine-id", "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (n < 32)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		char word[9];
+		char *end;
+		unsigned long w;
+
+		memcpy(word, buf + 8 * i, 8);
+		word[8] = '\0';
+		w = strtoul(word, &end, 16);
+		if (*end)
+			return 0;
+		id ^= (__u32)w;
+	}
+	return id ? id : 1;
+}
+
+void totem_config_default(struct totem_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->enable = TOTEM_SEG_ALL;
+	cfg->sample_bytes = TOTEM_DEFAULT_SAMPLE_BYTES;
+	cfg->format4 = TOTEM_FMT_V1;
+	cfg->format6 = TOTEM_FMT_V6;
+	cfg->host_id = machine_host_id();
+	cfg->parse = 1;
+}
+
+static const struct {
+	const char *name;
+	__u32 bit;
+} seg_names[] = {
+	{ "syn", TOTEM_SEG_SYN },
+	{ "synack", TOTEM_SEG_SYNACK },
+	{ "data", TOTEM_SEG_DATA },
+};
+
+/* Strict unsigned 32-bit number: decimal or 0x hex, nothing else. */
+static int parse_u32(const char *s, __u32 *out)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	/* strtoull accepts leading space and signs: refuse them */
+	if (!*s || !(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end || v > 0xffffffffULL)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_enable(const char *s, __u32 *out)
+{
+	__u32 mask = 0;
+	const char *p = s;
+	unsigned int i;
+
+	if (!strcmp(s, "none")) {
+		*out = 0;
+		return 0;
+	}
+	if (!strcmp(s, "all")) {
+		*out = TOTEM_SEG_ALL;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int found = 0;
+
+		for (i = 0; i < sizeof(seg_names) / sizeof(seg_names[0]); i++) {
+			if (strlen(seg_names[i].name) == n &&
+			    !strncmp(p, seg_names[i].name, n)) {
+				mask |= seg_names[i].bit;
+				found = 1;
+			}
+		}
+		if (!found)
+			return -EINVAL;
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				return -EINVAL; /* trailing comma */
+		}
+	}
+	if (!mask)
+		return -EINVAL;
+	*out = mask;
+	return 0;
+}
+
+int totem_config_parse_kv(struct totem_config *cfg, const char *key,
+			  const char *value)
+{
+	__u32 v;
+
+	if (!key || !value)
+		return -EINVAL;
+	if (!strcmp(key, "enable"))
+		return parse_enable(value, &cfg->enable);
+	if (!strcmp(key, "sample_bytes")) {
+		if (parse_u32(value, &v))
+			return -EINVAL;
+		cfg->sample_bytes = v;
+		return 0;
+	}
+	if (!strcmp(key, "format4")) {
+		if (!strcmp(value, "v1"))
+			cfg->format4 = TOTEM_FMT_V1;
+		else if (!strcmp(value, "v2"))
+			cfg->format4 = TOTEM_FMT_V2;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(key, "format6")) {
+		if (!strcmp(value, "v6"))
+			cfg->format6 = TOTEM_FMT_V6;
+		else if (!strcmp(value, "v2"))
+			cfg->format6 = TOTEM_FMT_V2;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(key, "host_id")) {
+		if (parse_u32(value, &v))
+			return -EINVAL;
+		/* 0 asks for the default again: the machine-id fold */
+		cfg->host_id = v ? v : machine_host_id();
+		return 0;
+	}
+	if (!strcmp(key, "parse")) {
+		if (!strcmp(value, "on"))
+			cfg->parse = 1;
+		else if (!strcmp(value, "off"))
+			cfg->parse = 0;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const char *format_name(__u32 f)
+{
+	switch (f) {
+	case TOTEM_FMT_V1:
+		return "v1";
+	case TOTEM_FMT_V2:
+		return "v2";
+	case TOTEM_FMT_V6:
+		return "v6";
+	default:
+		return "none";
+	}
+}
+
+int totem_config_format_kv(const struct totem_config *cfg, const char *key,
+			   char *buf, unsigned long len)
+{
+	int n;
+
+	if (!key || !len)
+		return -EINVAL;
+	if (!strcmp(key, "enable")) {
+		unsigned int i;
+		size_t off = 0;
+
+		buf[0] = '\0';
+		if (!(cfg->enable & TOTEM_SEG_ALL)) {
+			n = snprintf(buf, len, "none");
+			goto out;
+		}
+		for (i = 0; i < sizeof(seg_names) / sizeof(seg_names[0]); i++) {
+			if (!(cfg->enable & seg_names[i].bit))
+				continue;
+			n = snprintf(buf + off, len > off ? len - off : 0, "%s%s",
+				     off ? "," : "", seg_names[i].name);
+			off += n;
+		}
+		n = off;
+	} else if (!strcmp(key, "sample_bytes")) {
+		n = snprintf(buf, len, "%u", cfg->sample_bytes);
+	} else if (!strcmp(key, "format4")) {
+		n = snprintf(buf, len, "%s", format_name(cfg->format4));
+	} else if (!strcmp(key, "format6")) {
+		n = snprintf(buf, len, "%s", format_name(cfg->format6));
+	} else if (!strcmp(key, "host_id")) {
+		n = snprintf(buf, len, "0x%08x", cfg->host_id);
+	} else if (!strcmp(key, "parse")) {
+		n = snprintf(buf, len, "%s", cfg->parse ? "on" : "off");
+	} else {
+		return -EINVAL;
+	}
+out:
+	return (unsigned long)n < len ? 0 : -ENOSPC;
+}
+
+/* ---- endpoints ---- */
+
+static int parse_port(const char *s, __u16 *port)
+{
+	__u32 v;
+
+	if (!*s || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return -EINVAL;
+	if (parse_u32(s, &v) || v > 65535)
+		return -EINVAL;
+	*port = v;
+	return 0;
+}
+
+int totem_endpoint_parse(const char *text, __u8 *family, __u8 addr[16],
+			 __u16 *port)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon;
+	size_t n;
+
+	if (!text)
+		return -EINVAL;
+	memset(addr, 0, 16);
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		n = close - text - 1;
+		if (n == 0 || n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text + 1, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return -EINVAL;
+		*family = AF_INET6;
+		return parse_port(close + 2, port);
+	}
+	colon = strrchr(text, ':');
+	if (!colon)
+		return -EINVAL;
+	n = colon - text;
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, addr) != 1)
+		return -EINVAL;
+	*family = AF_INET;
+	return parse_port(colon + 1, port);
+}
