@@ -46,6 +46,8 @@ DESTDIR ?=
 .PHONY: all kmod bpf userspace tests check demo style fuzz bench clean \
 	install uninstall dkms-install deps
 .DEFAULT_GOAL := all
+# Keep intermediate products (BPF objects) between builds.
+.SECONDARY:
 
 all: kmod bpf userspace tests
 

@@ -247,7 +247,7 @@ struct totem_config {
 
 #define TOTEM_CTR_ENUM(id, name, desc) TOTEM_CTR_##id,
 enum totem_counter {
-	TOTEM_COUNTERS(TOTEM_CTR_ENUM)
+	TOTEM_COUNTERS(TOTEM_CTR_ENUM) /* TOTEM_CTR_<id>, ... */
 	TOTEM_CTR_MAX
 };
 #undef TOTEM_CTR_ENUM

@@ -167,9 +167,15 @@ static int setup_host_root(int required)
 	do_mount("devpts", HOST "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		 "ptmxmode=0666", 0);
 	do_mount("tmpfs", HOST "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, NULL, 0);
+	do_mount("tmpfs", HOST "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", 1);
+	/*
+	 * The checkout may live under the host's /tmp (CI clones anywhere):
+	 * keep that /tmp reachable at /run/host-tmp before hiding it under
+	 * the VM's scratch tmpfs; run-vm.sh rewrites the paths to match.
+	 */
+	do_mount(HOST "/tmp", HOST "/run/host-tmp", NULL, MS_BIND, NULL, 1);
 	do_mount("tmpfs", HOST "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 1);
 	do_mount("tmpfs", HOST "/var/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 0);
-	do_mount("tmpfs", HOST "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", 1);
 	do_mount("bpf", HOST "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		 "mode=0700", 1);
 	do_mount("cgroup2", HOST "/sys/fs/cgroup", "cgroup2",

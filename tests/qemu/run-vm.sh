@@ -139,9 +139,17 @@ done
 cp "$ko" "$stage/vm/totem.ko"
 cp "$SRC/tests/qemu/vm-suite.sh" "$stage/vm/vm-suite.sh"
 cp "$VM_TESTS" "$stage/vm/vm-tests.list" || fail "cannot read $VM_TESTS"
+# The VM hides the host's /tmp under its own tmpfs and shows it at
+# /run/host-tmp (init.c): point paths below /tmp there.
+vm_path() {
+	case $1 in
+	/tmp/*) printf '/run/host-tmp/%s' "${1#/tmp/}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
 {
-	printf 'TOTEM_SRC=%q\n' "$SRC"
-	printf 'TOTEM_BUILD=%q\n' "$OUT"
+	printf 'TOTEM_SRC=%q\n' "$(vm_path "$SRC")"
+	printf 'TOTEM_BUILD=%q\n' "$(vm_path "$OUT")"
 	printf 'TOTEM_KVER=%q\n' "$kver"
 	printf 'TOTEM_KO=/run/vm/totem.ko\n'
 	printf 'VM_TEST_TIMEOUT=%q\n' "$VM_TEST_TIMEOUT"
