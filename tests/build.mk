@@ -58,6 +58,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_CORPUS := tests/fuzz/corpus/codec
 FUZZ_TIME ?= 600
 FUZZ_SMOKE_RUNS ?= 1000000
+# No test may hang CI: each one is killed after TEST_TIMEOUT seconds.
+TEST_TIMEOUT ?= 1500
 
 TEST_PROGS += $(TEST_UNIT_BINS) $(TEST_E2E_BINS) $(FUZZ_BIN) \
 	$(TEST_OUT)/gen_corpus
@@ -117,7 +119,8 @@ check:
 	$(Q)scripts/deps.sh --check || scripts/deps.sh
 	$(Q)$(MAKE) all
 	$(Q)TOTEM_SRC=$(SRC) TOTEM_BUILD=$(OUT) FUZZ_SMOKE_RUNS=$(FUZZ_SMOKE_RUNS) \
-		prove $(if $(filter 1,$(TEST_VERBOSE)),-v) $(TEST_PROVE)
+		prove $(if $(filter 1,$(TEST_VERBOSE)),-v) \
+		--exec 'timeout -k 10 $(TEST_TIMEOUT)' $(TEST_PROVE)
 
 style: $(KSRC_STAMP)
 	$(Q)KSRC=$(KSRC_OUT) scripts/style.sh
