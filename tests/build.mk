@@ -59,7 +59,7 @@ FUZZ_CORPUS := tests/fuzz/corpus/codec
 FUZZ_TIME ?= 600
 FUZZ_SMOKE_RUNS ?= 1000000
 # No test may hang CI: each one is killed after TEST_TIMEOUT seconds.
-TEST_TIMEOUT ?= 1500
+TEST_TIMEOUT ?= 2700
 
 TEST_PROGS += $(TEST_UNIT_BINS) $(TEST_E2E_BINS) $(FUZZ_BIN) \
 	$(TEST_OUT)/gen_corpus

@@ -14,13 +14,13 @@ set -u
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${TOTEM_BUILD:-$SRC/build}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
-VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
+VM_TIMEOUT=${VM_TIMEOUT:-2400}
+VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-900}
 VM_TESTS=${VM_TESTS:-$SRC/tests/qemu/vm-tests.list}
 VM_UNIT_TESTS=${VM_UNIT_TESTS:-1}
 # Loaded by init before the suite, dependencies first.  virtio_pci is built in
 # on 6.12 and a module on 6.1; built-in ones are skipped.
-VM_MODULES=${VM_MODULES:-virtio_pci 9pnet_virtio 9p veth sch_netem}
+VM_MODULES=${VM_MODULES:-virtio_pci 9pnet_virtio 9p veth sch_netem tcp_diag}
 VM_MEM=${VM_MEM:-1G}
 VM_SMP=${VM_SMP:-2}
 

@@ -53,6 +53,8 @@ static int pin_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s", TOTEM_BPF_PIN_DIR);
 		return 0;
 	}
+	if (errno == EACCES)	/* bpffs is root-only */
+		return -EACCES;
 	f = fopen(TOTEM_BPF_PIDFILE, "re");
 	if (!f)
 		return -ENOENT;

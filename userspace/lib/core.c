@@ -100,15 +100,19 @@ static enum totem_backend auto_backend(void)
 {
 	const char *env = secure_getenv("TOTEM_BACKEND");
 	enum totem_backend b;
-
-	int bpf_hidden;
+	int bpf_hidden, err;
 
 	if (env && *env && !totem_backend_parse(env, &b) && b != TOTEM_BACKEND_AUTO)
 		return b;
-	if (!access(TOTEM_BPF_PIN_DIR "/" TOTEM_BPF_SOCK_MAP, F_OK))
+	/*
+	 * The bpf backend finds its pins also where `ip netns exec` hid
+	 * /sys/fs/bpf behind a fresh /sys (through totemd's /proc/PID/root).
+	 */
+	err = totem_bpf_ops.probe();
+	if (!err)
 		return TOTEM_BACKEND_BPF;
 	/* bpffs is root-only: an unprivileged caller cannot tell */
-	bpf_hidden = errno == EACCES;
+	bpf_hidden = err == -EACCES;
 	if (genl_family_present())
 		return TOTEM_BACKEND_KMOD;
 	/* ... so let the bpf open say "permission denied" rather than

@@ -1,0 +1,655 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP: the eBPF path end to end.  `totemd --backend bpf` attached at the
+# cgroup v2 root; two network namespaces joined by a veth; tpeer client
+# and server (tests/e2e/tpeer.c) that print their own PIDs; a capture on
+# the veth decoded from raw bytes by tcpdump -x and tests/e2e/tcpopts.awk
+# (not by totem's codec); tests/e2e/gsocheck reading gso_size of every
+# packet; `totem -j sockets` inside each namespace.  Checked, packet by
+# packet: the SYN names the connecting process, the SYN-ACK the listener,
+# data from each side the process that sent it (after fork and fd passing
+# too), option bytes (address, sequence, host id, IPv6 IID), IPv4 and
+# IPv6, v1/v2/v6, sampling with GSO on, no segment above the MTU, payload
+# hashes, both sides' records, config changes on new connections, counters;
+# also prefork (acceptor != listener), SO_REUSEPORT, a dual-stack listener
+# with an IPv4 client, syncookies, events (`totem -j monitor`), SIGTERM and
+# SIGKILL of totemd, sockets older than totemd.  docs/bpf.md lists them.
+#
+# Runs on the host and inside the QEMU guests (only ip, tcpdump, awk and our
+# binaries; the guest needs the tcp_diag module, and about 6 minutes under
+# TCG).  KEEP_TMP=1 keeps the captures and logs.  Skips without root, BTF, sockops header options or tcpdump,
+# or when another totemd already owns /sys/fs/bpf/totem.
+set -u
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${TOTEM_BUILD:-$SRC/build}
+TOTEMD=$OUT/totemd
+TOTEM=$OUT/totem
+TPEER=$OUT/tests/e2e/tpeer
+GSOCHECK=$OUT/tests/e2e/gsocheck
+DECODE=$SRC/tests/e2e/tcpopts.awk
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+for b in "$TOTEMD" "$TOTEM" "$TPEER" "$GSOCHECK"; do
+	[ -x "$b" ] || skip "$b not built (make userspace tests)"
+done
+[ "$(id -u)" = 0 ] || skip "needs root (BPF, network namespaces)"
+# sock_diag for TCP (the queries); a module on Debian kernels
+[ -e /proc/net/tcp ] && modprobe -q tcp_diag 2>/dev/null
+[ -r /sys/kernel/btf/vmlinux ] || skip "no BTF at /sys/kernel/btf/vmlinux"
+command -v tcpdump >/dev/null || skip "needs tcpdump"
+command -v ip >/dev/null || skip "needs ip (iproute2)"
+[ -e /sys/fs/bpf/totem/sock_record ] && skip "another totemd owns /sys/fs/bpf/totem"
+
+ID=$$
+NSA=totem-bpfa-$ID
+NSB=totem-bpfb-$ID
+VA=tba$ID
+VB=tbb$ID
+A4=10.231.0.1
+B4=10.231.0.2
+A6=fd00:7e:1::1
+B6=fd00:7e:1::2
+MTU=1500
+# Bytes per direction; smaller under QEMU TCG (TOTEM_VM=1), still several
+# sampling intervals.
+REQ=200000
+RESP=400000
+BULK=2000000
+if [ -n "${TOTEM_VM:-}" ]; then
+	REQ=100000
+	RESP=100000
+	BULK=600000
+fi
+TMP=$(mktemp -d /tmp/totem-bpf-e2e.XXXXXX)
+DPID=
+PIDS=
+
+cleanup() {
+	local p
+
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	if [ -n "$DPID" ]; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "# kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+
+n=0
+tap() { # STATUS(0=ok) DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+	fi
+}
+tap_skip() {
+	n=$((n + 1))
+	echo "ok $n # SKIP $1"
+}
+is() { # GOT WANT DESCRIPTION
+	[ "$1" = "$2" ]
+	tap $? "$3 (got '$1', want '$2')"
+}
+
+poll() { # COUNT CMD...: retry every 0.05 s until CMD succeeds
+	local i=$1
+
+	shift
+	while [ "$i" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		i=$((i - 1))
+	done
+	return 1
+}
+
+# ---- network ----
+ip netns add "$NSA" && ip netns add "$NSB" || skip "cannot create network namespaces"
+ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" ||
+	skip "cannot create a veth pair"
+for ns in "$NSA" "$NSB"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$NSA" addr add $A4/24 dev "$VA"
+ip -n "$NSB" addr add $B4/24 dev "$VB"
+ip -n "$NSA" addr add $A6/64 dev "$VA" nodad
+ip -n "$NSB" addr add $B6/64 dev "$VB" nodad
+ip -n "$NSA" link set "$VA" mtu $MTU up
+ip -n "$NSB" link set "$VB" mtu $MTU up
+
+# ---- totemd ----
+"$TOTEMD" --backend bpf --foreground --verbose >"$TMP/totemd.log" 2>&1 &
+DPID=$!
+ready() {
+	[ -e /sys/fs/bpf/totem/sock_record ] && grep -qs "backend bpf" "$TMP/totemd.log"
+}
+if ! poll 600 ready; then
+	grep -q "unavailable" "$TMP/totemd.log" &&
+		skip "eBPF path unavailable: $(grep unavailable "$TMP/totemd.log" | tail -n1)"
+	echo "1..1"
+	tap 1 "totemd --backend bpf starts ($(tail -n1 "$TMP/totemd.log"))"
+	exit 1
+fi
+T() { # NS ARGS...: totem in a namespace, eBPF backend
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$TOTEM" -b bpf "$@"
+}
+HOST_ID=$(printf '%08x' "$(T "$NSA" config host_id)")
+# Which hooks this kernel got (docs/bpf.md): without a sender hook the
+# owner of an accepted socket stays the listener's process.
+SENDER=1
+grep -q "sendmsg hook none" "$TMP/totemd.log" && SENDER=0
+ACCEPT=1
+grep -q "accept hook none" "$TMP/totemd.log" && ACCEPT=0
+echo "# $(grep '^totem bpf:' "$TMP/totemd.log")"
+
+stats() { # print "name value" lines
+	T "$NSA" -j stats | tr -d '{}"' | tr ',' '\n' | tr ':' ' '
+}
+stat_of() { # FILE NAME
+	awk -v k="$2" '$1 == k { print $2 }' "$1"
+}
+stats >"$TMP/stats.before"
+
+# One JSON object per line, from `totem -j sockets`.
+objects() {
+	awk 'BEGIN { RS = "\001" } {
+		d = 0; s = ""
+		for (i = 1; i <= length($0); i++) {
+			c = substr($0, i, 1)
+			if (c == "{") d++
+			if (d > 0) s = s c
+			if (c == "}") { d--; if (d == 0) { print s; s = "" } }
+		}
+	}'
+}
+jfield() { # OBJECT KEY: a number or string value at the top level
+	echo "$1" | sed 's/"peer":{[^}]*}//' |
+		sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+}
+jpeer() { # OBJECT KEY: a value inside "peer"
+	echo "$1" | sed -n 's/.*"peer":{\([^}]*\)}.*/\1/p' |
+		sed -n "s/.*\"$2\":\(\[[^]]*\]\|\"[^\"]*\"\|[^,]*\).*/\1/p" | tr -d '"'
+}
+
+hex4() { # dotted quad -> 8 hex digits
+	printf '%02x%02x%02x%02x' $(echo "$1" | tr '.' ' ')
+}
+# 32 hex digits of an IPv6 address written as x:x:...::x
+hex6() {
+	echo "$1" | awk -F: '{
+		n = NF; out = ""
+		for (i = 1; i <= n; i++) {
+			if ($i == "" && i > 1 && i < n) {
+				for (k = 0; k < 8 - (n - 1); k++) out = out "0000"
+				continue
+			}
+			if ($i == "") { $i = "0" }
+			out = out sprintf("%4s", $i)
+		}
+		gsub(/ /, "0", out); print out
+	}'
+}
+
+fins() { # PCAP: both FINs written out
+	[ "$(tcpdump -r "$1" -nn 2>/dev/null | grep -c 'Flags \[[^]]*F')" -ge 2 ]
+}
+
+# ---- one connection, captured ----
+CASE=
+run_case() { # NAME FAMILY SMODE CMODE REQ RESP PORT
+	local name=$1 fam=$2 smode=$3 cmode=$4 req=$5 resp=$6 port=$7
+	local sip bip tp gp sp cp
+
+	CASE=$TMP/$name
+	bip=
+	case $fam in
+	4) sip=$B4 ;;
+	6) sip=$B6 ;;
+	m) sip=$B4; bip=:: ;;	# dual-stack listener, IPv4 client
+	esac
+	ip netns exec "$NSB" tcpdump -i "$VB" -s 200 -U -nn -w "$CASE.pcap" \
+		tcp port "$port" 2>"$CASE.tcpdump" &
+	tp=$!
+	ip netns exec "$NSB" "$GSOCHECK" "$VB" $MTU "$CASE.stop" >"$CASE.gso" &
+	gp=$!
+	PIDS="$PIDS $tp $gp"
+	poll 200 grep -qs "listening on" "$CASE.tcpdump"
+	poll 200 grep -qs ready "$CASE.gso"
+	export TPEER_HOLD=$CASE.hold
+	ip netns exec "$NSB" "$TPEER" server "${bip:-$sip}" "$port" "$smode" "$req" "$resp" \
+		>"$CASE.srv" 2>&1 &
+	sp=$!
+	poll 200 grep -qs "^listen" "$CASE.srv"
+	[ "$smode" = reuseport ] && poll 200 grep -qs "^listen2" "$CASE.srv"
+	ip netns exec "$NSA" "$TPEER" client "$sip" "$port" "$cmode" "$req" "$resp" \
+		>"$CASE.cli" 2>&1 &
+	cp=$!
+	PIDS="$PIDS $sp $cp"
+	poll 400 grep -qs "^hold" "$CASE.srv"
+	poll 400 grep -qs "^hold" "$CASE.cli"
+	T "$NSB" -j sockets | objects >"$CASE.srvj"
+	T "$NSA" -j sockets | objects >"$CASE.clij"
+	touch "$CASE.hold"
+	wait "$sp" "$cp"
+	touch "$CASE.stop"
+	wait "$gp"
+	poll 100 fins "$CASE.pcap"
+	kill -INT "$tp" 2>/dev/null
+	wait "$tp"
+	tcpdump -tt -nn -x -r "$CASE.pcap" 2>/dev/null | awk -f "$DECODE" >"$CASE.pk"
+	unset TPEER_HOLD
+}
+
+val() { # FILE KEY: value of "KEY pid=N" or the first KEY=V on a "TAG" line
+	sed -n "s/^$2 pid=\([0-9]*\).*/\1/p" "$1" | head -n1
+}
+kv() { # FILE TAG KEY
+	sed -n "s/^$2 .*$3=\([^ ]*\).*/\1/p" "$1" | head -n1
+}
+
+# Check one captured connection.  FMT: expected format (v1, v2, v6).
+check_case() { # NAME FAMILY FMT
+	local name=$1 fam=$2 fmt=$3 f=$TMP/$1
+	local lpid cpid spid iopid cport sip cip want_c want_s exid olen
+	local syn synack bad zero cdata sdata wrong line obj
+
+	lpid=$(val "$f.srv" listen)
+	iopid=$(val "$f.srv" io)
+	cpid=$(val "$f.cli" connect)
+	spid=$(val "$f.cli" sender)
+	[ -n "$spid" ] || spid=$cpid
+	cport=$(kv "$f.cli" connect local | sed 's/.*://')
+	if [ "$fam" = 4 ]; then sip=$B4; cip=$A4; else sip=$B6; cip=$A6; fi
+	case $fmt in
+	v1) exid=dee9; olen=16 ;;
+	v2) exid=deea; olen=12 ;;
+	v6) exid=deeb; olen=20 ;;
+	esac
+	want_c=$spid
+	want_s=$iopid
+	if [ "$SENDER" = 0 ]; then
+		want_s=$lpid
+		[ "$ACCEPT" = 1 ] && want_s=$(val "$f.srv" accept)
+	fi
+
+	is "$(kv "$f.srv" rx hash)" "$(kv "$f.cli" tx hash)" "$name: request payload hash"
+	is "$(kv "$f.cli" rx hash)" "$(kv "$f.srv" tx hash)" "$name: response payload hash"
+
+	# packet lines: VER SRC DST SPORT DPORT FLAGS SEQ PAYLEN IPLEN TOT
+	syn=$(awk -v p="$cport" '$4 == p && $6 == "S"' "$f.pk" | head -n1)
+	synack=$(awk -v p="$cport" '$5 == p && $6 == "SA"' "$f.pk" | head -n1)
+	is "$(echo "$syn" | awk '{ split($10, t, "/"); print t[1] "/" t[2] "/" t[3] }')" \
+		"$olen/$exid/$cpid" "$name: SYN carries $fmt with the connecting PID"
+	is "$(echo "$synack" | awk '{ split($10, t, "/"); print t[1] "/" t[2] "/" t[3] }')" \
+		"$olen/$exid/$lpid" "$name: SYN-ACK carries the listener's PID"
+	case $fmt in
+	v1)
+		is "$(echo "$syn" | awk '{ split($10, t, "/"); print t[4] }')" \
+			"$(hex4 "$cip")$(echo "$syn" | awk '{ print $7 }')" \
+			"$name: SYN v1 bytes are the client IPv4 and the SYN's seq"
+		is "$(echo "$synack" | awk '{ split($10, t, "/"); print t[4] }')" \
+			"$(hex4 "$sip")$(echo "$synack" | awk '{ print $7 }')" \
+			"$name: SYN-ACK v1 bytes are the server IPv4 and its seq"
+		;;
+	v2)
+		is "$(echo "$syn" | awk '{ split($10, t, "/"); print t[4] }')" \
+			"$HOST_ID" "$name: SYN v2 carries the configured host id"
+		;;
+	v6)
+		is "$(echo "$syn" | awk '{ split($10, t, "/"); print t[4] }')" \
+			"$HOST_ID$(hex6 "$cip" | cut -c17-32)" \
+			"$name: SYN v6 carries host id and the client's interface id"
+		;;
+	esac
+
+	cdata=$(awk -v p="$cport" '$4 == p && $8 > 0 && $10 != "-"' "$f.pk" | wc -l)
+	sdata=$(awk -v p="$cport" '$5 == p && $8 > 0 && $10 != "-"' "$f.pk" | wc -l)
+	[ "$cdata" -gt 0 ]
+	tap $? "$name: client data segments tagged ($cdata)"
+	[ "$sdata" -gt 0 ]
+	tap $? "$name: server data segments tagged ($sdata)"
+	wrong=$(awk -v p="$cport" -v w="$want_c" '$4 == p && $8 > 0 && $10 != "-" {
+		split($10, t, "/"); if (t[3] != w) print t[3] }' "$f.pk" | sort -u | tr '\n' ' ')
+	is "$wrong" "" "$name: every tagged client data segment names PID $want_c"
+	wrong=$(awk -v p="$cport" -v w="$want_s" '$5 == p && $8 > 0 && $10 != "-" {
+		split($10, t, "/"); if (t[3] != w) print t[3] }' "$f.pk" | sort -u | tr '\n' ' ')
+	is "$wrong" "" "$name: every tagged server data segment names PID $want_s"
+	if [ "$fmt" = v1 ]; then
+		wrong=$(awk '$8 > 0 && $10 != "-" { split($10, t, "/");
+			if (substr(t[4], 9, 8) != $7) print $7 }' "$f.pk" | wc -l)
+		is "$wrong" 0 "$name: v1 seq field equals each data segment's seq"
+	fi
+	bad=$(awk '$10 == "BAD" || $10 ~ /^[0-9]+\/dee[9ab]\/0\//' "$f.pk" | wc -l)
+	is "$bad" 0 "$name: no malformed option area, no PID 0 on the wire"
+	zero=$(awk -v p="$cport" '($4 == p || $5 == p) && $10 != "-" {
+		split($10, t, "/"); if (t[2] != "'$exid'" || t[1] != '$olen') print }' "$f.pk" | wc -l)
+	is "$zero" 0 "$name: every option is $fmt ($olen bytes)"
+	is "$(sed -n 's/.*over_mtu=\([0-9]*\).*/\1/p' "$f.gso")" 0 \
+		"$name: no segment above MTU $MTU ($(cat "$f.gso" | tail -n1))"
+
+	# both sides' records
+	if [ "$fam" = 4 ]; then
+		obj=$(grep "\"local\":\"$sip:" "$f.srvj" | grep "\"remote\":\"$cip:$cport\"")
+	else
+		obj=$(grep "\"local\":\"\[$sip\]:" "$f.srvj" | grep "\"remote\":\"\[$cip\]:$cport\"")
+	fi
+	is "$(jfield "$obj" pid)" "$want_s" "$name: server record owner"
+	is "$(jpeer "$obj" pid)" "$want_c" "$name: server record's peer is the client process"
+	case $fmt in
+	v1) is "$(jpeer "$obj" addr)" "$cip" "$name: server record's peer address" ;;
+	v6) is "$(jpeer "$obj" addr)" "$cip" "$name: server record's peer address (/64 + IID)" ;;
+	v2) is "$(jpeer "$obj" host)" "$((16#$HOST_ID))" "$name: server record's peer host id" ;;
+	esac
+	echo "$(jpeer "$obj" seen)" | grep -q syn
+	tap $? "$name: server saw the peer's option on the SYN ($(jpeer "$obj" seen))"
+	echo "$(jpeer "$obj" seen)" | grep -q data
+	tap $? "$name: server saw the peer's option on data"
+	if [ "$fam" = 4 ]; then
+		obj=$(grep "\"local\":\"$cip:$cport\"" "$f.clij")
+	else
+		obj=$(grep "\"local\":\"\[$cip\]:$cport\"" "$f.clij")
+	fi
+	is "$(jfield "$obj" pid)" "$want_c" "$name: client record owner"
+	is "$(jpeer "$obj" pid)" "$want_s" "$name: client record's peer is the server's last sender"
+	echo "$(jpeer "$obj" seen)" | grep -q synack
+	tap $? "$name: client saw the peer's option on the SYN-ACK ($(jpeer "$obj" seen))"
+}
+
+cfg() { # KEY VALUE
+	T "$NSA" config "$1" "$2" >/dev/null
+}
+cfg_default() {
+	cfg enable syn,synack,data
+	cfg sample_bytes 16384
+	cfg format4 v1
+	cfg format6 v6
+}
+
+# 1. IPv4, v1, one process each side; events from totemd's ring buffer
+cfg_default
+"$TOTEM" -b bpf -j monitor >"$TMP/events" 2>&1 &
+MPID=$!
+PIDS="$PIDS $MPID"
+run_case v4-plain 4 plain plain $REQ $RESP 20101
+check_case v4-plain 4 v1
+f=$TMP/v4-plain
+cport=$(kv "$f.cli" connect local | sed 's/.*://')
+ev() { # TYPE LOCAL REMOTE: event lines of one socket
+	grep "\"event\":\"$1\"" "$TMP/events" | grep "\"local\":\"$2\"" |
+		grep "\"remote\":\"$3\""
+}
+poll 100 ev close $B4:20101 $A4:$cport >/dev/null
+kill "$MPID" 2>/dev/null
+ev owner $A4:$cport $B4:20101 | grep -q "\"pid\":$(val "$f.cli" connect)"
+tap $? "event: owner of the client socket, with the connecting PID"
+ev peer $B4:20101 $A4:$cport | grep -q "\"pid\":$(val "$f.cli" connect)"
+tap $? "event: peer learned on the server socket"
+ev close $B4:20101 $A4:$cport | grep -q .
+tap $? "event: close of the server socket"
+ev close $A4:$cport $B4:20101 | grep -q .
+tap $? "event: close of the client socket"
+
+# 1a. syncookies always (tcp_syncookies=2): the SYN-ACK is written for the
+#     cookie (no request sock kept, no saved SYN); the server learns the
+#     peer from its data instead
+if ip netns exec "$NSB" sh -c 'echo 2 >/proc/sys/net/ipv4/tcp_syncookies'; then
+	run_case cookie 4 plain plain $REQ $RESP 20109
+	f=$TMP/cookie
+	cport=$(kv "$f.cli" connect local | sed 's/.*://')
+	lp=$(val "$f.srv" listen)
+	cp=$(val "$f.cli" connect)
+	is "$(awk -v p="$cport" '$5 == p && $6 == "SA" { print $10 }' "$f.pk" | cut -d/ -f1-3)" \
+		"16/dee9/$lp" "syncookie: SYN-ACK carries the listener's PID"
+	obj=$(grep "\"remote\":\"$A4:$cport\"" "$f.srvj")
+	is "$(jfield "$obj" pid)/$(jpeer "$obj" pid)" "$lp/$cp" \
+		"syncookie: server record (owner, peer PID from data)"
+	ip netns exec "$NSB" sh -c 'echo 1 >/proc/sys/net/ipv4/tcp_syncookies'
+else
+	tap_skip "syncookie: cannot set net.ipv4.tcp_syncookies in the namespace"
+fi
+
+# 1b. the listener's child accepts: SYN-ACK names the listener, the
+#     accepted socket's segments the acceptor
+if [ "$SENDER" = 1 ] || [ "$ACCEPT" = 1 ]; then
+	run_case v4-prefork 4 prefork plain $REQ $RESP 20107
+	check_case v4-prefork 4 v1
+	lp=$(val "$TMP/v4-prefork.srv" listen)
+	ap=$(val "$TMP/v4-prefork.srv" accept)
+	[ -n "$ap" ] && [ "$ap" != "$lp" ]
+	tap $? "prefork: acceptor $ap is not the listener $lp"
+	if [ "$ACCEPT" = 1 ]; then
+		obj=$(grep "\"local\":\"$B4:20107\"" "$TMP/v4-prefork.srvj")
+		echo "$obj" | grep -q '"owner_flags":\[[^]]*"accept"'
+		tap $? "prefork: the server record says the owner accepted it"
+	fi
+else
+	tap_skip "prefork: this kernel has no accept or sender hook (see docs/bpf.md)"
+fi
+
+# 1c. dual-stack listener, IPv4 client: the client's IPv4 socket sends
+#     v1, the server's v4-mapped sockets the IPv6 form (uapi/totem.h)
+run_case mapped m plain plain $REQ $RESP 20108
+f=$TMP/mapped
+cport=$(kv "$f.cli" connect local | sed 's/.*://')
+lp=$(val "$f.srv" listen)
+cp=$(val "$f.cli" connect)
+is "$(kv "$f.cli" rx hash)" "$(kv "$f.srv" tx hash)" "mapped: response payload hash"
+is "$(awk -v p="$cport" '$4 == p && $6 == "S" { print $10 }' "$f.pk" | cut -d/ -f1-3)" \
+	"16/dee9/$cp" "mapped: SYN from the IPv4 client is v1 with its PID"
+is "$(awk -v p="$cport" '$5 == p && $6 == "SA" { print $10 }' "$f.pk")" \
+	"20/deeb/$lp/${HOST_ID}0000ffff$(hex4 $B4)" \
+	"mapped: SYN-ACK of the dual-stack listener is v6, IID ::ffff:$B4"
+is "$(awk -v p="$cport" '$5 == p && $8 > 0 && $10 != "-" { split($10, t, "/");
+	print t[1] "/" t[2] "/" t[3] }' "$f.pk" | sort -u)" "20/deeb/$lp" \
+	"mapped: server data from the v4-mapped socket is v6 with the server PID"
+obj=$(grep "\"remote\":\"\[::ffff:$A4\]:$cport\"" "$f.srvj")
+is "$(jfield "$obj" pid)/$(jpeer "$obj" pid)/$(jpeer "$obj" addr)" "$lp/$cp/$A4" \
+	"mapped: server record (owner, peer PID, peer IPv4)"
+obj=$(grep "\"local\":\"$A4:$cport\"" "$f.clij")
+is "$(jfield "$obj" pid)/$(jpeer "$obj" pid)/$(jpeer "$obj" addr)" "$cp/$lp/::ffff:$B4" \
+	"mapped: client record (owner, peer PID, peer address from the IID)"
+
+# 1d. SO_REUSEPORT: two listening processes on one port; the SYN-ACK names
+#     one of them and the record says so
+if [ "$SENDER" = 1 ] || [ "$ACCEPT" = 1 ]; then
+	run_case reuseport 4 reuseport plain $REQ $RESP 20140
+	f=$TMP/reuseport
+	cport=$(kv "$f.cli" connect local | sed 's/.*://')
+	l1=$(val "$f.srv" listen)
+	l2=$(val "$f.srv" listen2)
+	ap=$(val "$f.srv" accept)
+	sa=$(awk -v p="$cport" '$5 == p && $6 == "SA" { split($10, t, "/"); print t[3] }' "$f.pk")
+	[ -n "$sa" ] && { [ "$sa" = "$l1" ] || [ "$sa" = "$l2" ]; }
+	tap $? "reuseport: SYN-ACK names one of the listeners ($sa of $l1, $l2)"
+	wrong=$(awk -v p="$cport" -v w="$ap" '$5 == p && $8 > 0 && $10 != "-" {
+		split($10, t, "/"); if (t[3] != w) print t[3] }' "$f.pk" | sort -u | tr '\n' ' ')
+	is "$wrong" "" "reuseport: server data names the acceptor $ap"
+	obj=$(grep "\"remote\":\"$A4:$cport\"" "$f.srvj")
+	is "$(jfield "$obj" pid)" "$ap" "reuseport: server record owner is the acceptor"
+	echo "$obj" | grep -q '"owner_flags":\[[^]]*"reuseport"'
+	tap $? "reuseport: the record says the listener was one of several"
+else
+	tap_skip "reuseport: this kernel has no accept or sender hook (see docs/bpf.md)"
+fi
+
+# 2. IPv4: server works in a child forked after accept, client sends from
+#    a forked child: data names the last sender
+if [ "$SENDER" = 1 ]; then
+	run_case v4-fork 4 fork fork $REQ $RESP 20102
+	check_case v4-fork 4 v1
+	# 3. fd passing to a worker process
+	run_case v4-pass 4 pass plain $REQ $RESP 20103
+	check_case v4-pass 4 v1
+else
+	tap_skip "fork / fd passing: this kernel has no sender hook (see docs/bpf.md)"
+fi
+
+# 4. IPv6, v6
+run_case v6-plain 6 plain plain $REQ $RESP 20104
+check_case v6-plain 6 v6
+
+# 5. config change on new connections: v2 for both families
+cfg format4 v2
+cfg format6 v2
+run_case v4-v2 4 plain plain $REQ $RESP 20105
+check_case v4-v2 4 v2
+run_case v6-v2 6 plain plain $REQ $RESP 20106
+check_case v6-v2 6 v2
+cfg_default
+
+# 6. sampling: every N payload bytes, with GSO on
+for S in 65536 0; do
+	cfg sample_bytes $S
+	run_case sample-$S 4 plain plain $BULK 1000 $((20110 + ${S:0:1}))
+	f=$TMP/sample-$S
+	cport=$(kv "$f.cli" connect local | sed 's/.*://')
+	gaps=$(awk -v p="$cport" -v s=$S '$4 == p && $8 > 0 {
+		if ($10 != "-") { if (seen && un < s) bad++; seen = 1; un = 0; tags++ }
+		else un += $8 } END { print tags + 0, bad + 0, NR }' "$f.pk")
+	set -- $gaps
+	[ "$1" -gt 0 ] && [ "$2" = 0 ]
+	tap $? "sample_bytes=$S: $1 tagged client segments, each after >= $S untagged bytes"
+	if [ "$S" = 0 ]; then
+		untagged=$(awk -v p="$cport" '$4 == p && $8 > 0 && $10 == "-"' "$f.pk" | wc -l)
+		is "$untagged" 0 "sample_bytes=0: every client data segment tagged"
+	else
+		maxtags=$((BULK / S + 1))
+		[ "$1" -le "$maxtags" ]
+		tap $? "sample_bytes=$S: at most $maxtags tags over $BULK bytes ($1)"
+	fi
+	gso=$(sed -n 's/.*gso=\([0-9]*\).*/\1/p' "$f.gso")
+	[ "${gso:-0}" -gt 0 ]
+	tap $? "sample_bytes=$S: GSO packets seen ($gso), none above MTU: $(tail -n1 "$f.gso")"
+done
+cfg_default
+
+# 7. enable=syn only: nothing on SYN-ACK or data
+cfg enable syn
+run_case syn-only 4 plain plain 100000 100000 20120
+f=$TMP/syn-only
+cport=$(kv "$f.cli" connect local | sed 's/.*://')
+is "$(awk -v p="$cport" '$6 == "S" && $10 != "-"' "$f.pk" | wc -l)" 1 "enable=syn: the SYN is tagged"
+is "$(awk -v p="$cport" '$6 != "S" && $10 != "-"' "$f.pk" | wc -l)" 0 \
+	"enable=syn: nothing else is"
+cfg_default
+
+# 8. counters moved at least as much as the wire shows
+stats >"$TMP/stats.after"
+delta() {
+	echo $(($(stat_of "$TMP/stats.after" "$1") - $(stat_of "$TMP/stats.before" "$1")))
+}
+wire() { # AWK-CONDITION over every capture
+	cat "$TMP"/*.pk | awk "$1" | wc -l
+}
+d=$(delta inject_syn); w=$(wire '$6 == "S" && $10 != "-"')
+[ "$d" -ge "$w" ]
+tap $? "inject_syn moved by $d >= $w SYNs tagged on the wire"
+d=$(delta inject_synack); w=$(wire '$6 == "SA" && $10 != "-"')
+[ "$d" -ge "$w" ]
+tap $? "inject_synack moved by $d >= $w SYN-ACKs tagged on the wire"
+d=$(delta inject_data); w=$(wire '$6 !~ /S/ && $8 > 0 && $10 != "-"')
+[ "$d" -ge "$w" ]
+tap $? "inject_data moved by $d >= $w data packets tagged on the wire"
+d=$(delta rx_tot)
+[ "$d" -ge "$w" ]
+tap $? "rx_tot moved by $d"
+is "$(delta err_store)" 0 "err_store did not move"
+
+# 9. clean stop: SIGTERM detaches and unpins
+kill -TERM "$DPID"
+wait "$DPID"
+tap $? "totemd exits 0 on SIGTERM"
+DPID=
+[ ! -e /sys/fs/bpf/totem/sock_record ]
+tap $? "pins removed on exit"
+
+# 10. SIGKILL: the links die with the process (nothing tags any more), the
+#     stale pins stay and the next totemd removes them
+"$TOTEMD" --backend bpf --foreground >"$TMP/totemd2.log" 2>&1 &
+DPID=$!
+poll 600 [ -e /sys/fs/bpf/totem/sock_record ]
+tap $? "totemd starts again"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+run_case after-kill 4 plain plain 50000 50000 20130
+is "$(awk '$10 != "-"' "$TMP/after-kill.pk" | wc -l)" 0 \
+	"after SIGKILL no segment carries an option"
+# a listener older than totemd gets no callbacks: its SYN-ACKs carry no
+# option (rather than a wrong PID); a socket created before totemd but
+# listening after has no creator: its owner is the caller of listen() where
+# sockops can see it (6.10+), else unknown (PID 0, owner_unknown moves)
+export TPEER_HOLD=$TMP/old.hold
+ip netns exec "$NSB" "$TPEER" server $B4 20131 plain 1000 1000 >"$TMP/old.srv" 2>&1 &
+sp=$!
+PIDS="$PIDS $sp"
+poll 200 grep -qs "^listen" "$TMP/old.srv"
+export TPEER_LISTEN_WAIT=$TMP/late.listen
+ip netns exec "$NSB" "$TPEER" server $B4 20132 plain 1000 1000 >"$TMP/late.srv" 2>&1 &
+sp2=$!
+PIDS="$PIDS $sp2"
+unset TPEER_LISTEN_WAIT
+poll 200 grep -qs "^bound" "$TMP/late.srv"
+"$TOTEMD" --backend bpf --foreground >"$TMP/totemd3.log" 2>&1 &
+DPID=$!
+poll 600 grep -qs "backend bpf" "$TMP/totemd3.log"
+tap $? "a new totemd replaces the stale pins ($(tail -n1 "$TMP/totemd3.log"))"
+touch "$TMP/late.listen"
+poll 200 grep -qs "^listen" "$TMP/late.srv"
+stats >"$TMP/stats.before3"
+ip netns exec "$NSB" tcpdump -i "$VB" -s 200 -U -nn -w "$TMP/old.pcap" \
+	'tcp port 20131 or tcp port 20132' 2>"$TMP/old.tcpdump" &
+tp=$!
+PIDS="$PIDS $tp"
+poll 200 grep -qs "listening on" "$TMP/old.tcpdump"
+for port in 20131 20132; do
+	ip netns exec "$NSA" "$TPEER" client $B4 $port plain 1000 1000 \
+		>"$TMP/old-$port.cli" 2>&1 &
+	cp=$!
+	poll 400 grep -qs "^hold" "$TMP/old-$port.cli"
+done
+touch "$TMP/old.hold"
+wait "$sp" "$sp2" "$cp"
+poll 100 fins "$TMP/old.pcap"
+kill -INT "$tp"
+wait "$tp"
+unset TPEER_HOLD
+stats >"$TMP/stats.after3"
+tcpdump -tt -nn -x -r "$TMP/old.pcap" 2>/dev/null | awk -f "$DECODE" >"$TMP/old.pk"
+is "$(awk '$4 == 20131 && $6 == "SA" { print $10 }' "$TMP/old.pk")" "-" \
+	"a listener from before totemd: SYN-ACK without option"
+late=$(awk '$4 == 20132 && $6 == "SA" { split($10, t, "/"); print t[3] }' "$TMP/old.pk")
+d=$(($(stat_of "$TMP/stats.after3" owner_unknown) - $(stat_of "$TMP/stats.before3" owner_unknown)))
+if grep -q "sockops pid_tgid yes" "$TMP/totemd.log"; then
+	is "$late" "$(val "$TMP/late.srv" listen)" \
+		"socket from before totemd, listen() after: SYN-ACK names the caller of listen()"
+else
+	is "$late" 0 "socket from before totemd, listen() after: SYN-ACK carries PID 0"
+	[ "$d" -ge 1 ]
+	tap $? "owner_unknown moved ($d)"
+fi
+kill -TERM "$DPID"
+wait "$DPID"
+DPID=
+echo "1..$n"
