@@ -40,7 +40,8 @@ MAN_PAGES := $(wildcard docs/man/*.8)
 # The module's sources, not its build products.
 KMOD_SRCS := kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/Makefile kmod/*.c kmod/*.h kmod/uapi/*.h \
 	kmod/compat/*.h kmod/compat/*.c kmod/compat/Kbuild.include))
-DKMS_FILES := $(wildcard dkms/*)
+# dkms.mk is the make dkms-install target, not part of the tree.
+DKMS_FILES := $(wildcard dkms/dkms.conf)
 
 D := $(DESTDIR)
 INSTALL_FILES := $(BINDIR)/totem $(SBINDIR)/totemd $(LIBDIR)/libtotem.so.1 \
