@@ -64,6 +64,8 @@ include bpf/build.mk
 include userspace/build.mk
 include scripts/demo.mk
 include userspace/install.mk
+include dkms/dkms.mk
+include tests/kmod/kmod.mk
 include tests/build.mk
 
 clean:

@@ -78,7 +78,9 @@
  * ===============================================
  *
  * Family TOTEM_GENL_NAME, version TOTEM_GENL_VERSION, no user header.  The
- * YNL specification is docs/netlink/totem.yaml.
+ * YNL specification is docs/netlink/totem.yaml.  Socket attributes
+ * (TOTEM_A_SOCK_*) always travel inside a TOTEM_A_SOCK nest, config
+ * attributes inside TOTEM_A_CONFIG.
  *
  * TOTEM_CMD_SOCK_GET
  *   do:   request  TOTEM_A_SOCK_FAMILY, _SADDR, _DADDR, _SPORT, _DPORT
@@ -96,7 +98,7 @@
  *   do:   request  any subset of TOTEM_A_CONFIG_*; all are validated
  *                  before any is applied; reply as CONFIG_GET.
  * TOTEM_CMD_STATS_GET
- *   do:   reply    TOTEM_A_STATS_COUNTERS, a nest with one u64 attribute per
+ *   do:   reply    TOTEM_A_STATS, a nest with one u64 attribute per
  *                  counter, attribute type = counter index + 1 (see
  *                  TOTEM_COUNTERS below for the names).
  * Multicast group TOTEM_GENL_MCGRP_EVENTS, notifications:

@@ -65,7 +65,8 @@ static int pin_dir(char *buf, size_t len)
 	fclose(f);
 	snprintf(buf, len, "/proc/%d/root%s", pid, TOTEM_BPF_PIN_DIR);
 	snprintf(path, sizeof(path), "%s/%s", buf, TOTEM_BPF_SOCK_MAP);
-	return access(path, F_OK) ? -ENOENT : 0;
+	/* EACCES: an unprivileged caller may not look into totemd's root */
+	return access(path, F_OK) ? -errno : 0;
 }
 
 static int pin_open(const char *dir, const char *name)

@@ -174,8 +174,6 @@ static int kmod_transact(struct kmod_backend *b, struct nl_msg *msg,
 	return r->fn_err;
 }
 
-int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
-
 /* TOTEM_A_SOCK nest -> struct totem_sock (engine_kmod.c uses it too). */
 int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s)
 {

@@ -31,7 +31,6 @@
 #include "internal.h"
 
 /* backend_kmod.c */
-int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
 
 extern char **environ;
 

@@ -25,6 +25,10 @@ struct totem {
 	void *priv;		/* the backend's state */
 };
 
+struct nlattr;
+/* kmod: one TOTEM_A_SOCK nest (reply or event) into a totem_sock. */
+int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
+
 extern const struct totem_backend_ops totem_bpf_ops;
 extern const struct totem_backend_ops totem_kmod_ops;
 extern const struct totem_backend_ops totem_proc_ops;

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family of totem.ko, spoken directly (libnl-genl, no
+ * libtotem), as a foreign agent would: resolve the family, read and write
+ * the config (privileged, unprivileged, malformed), read the counters, look
+ * up and dump sockets of a loopback connection this process owns, check
+ * namespace isolation and the "events" multicast group.
+ *
+ * Needs totem.ko loaded (tests/kmod/genl.sh does it) and root; skips
+ * otherwise.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "kselftest_harness.h"
+#include "totem.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* What one request got back. */
+struct reply {
+	int err; /* errno of the NLMSG_ERROR, 0 if none */
+	char extack[256]; /* the extack message, if any */
+	int nmsgs; /* data messages seen */
+	struct nlattr *attrs[TOTEM_A_MAX + 1];
+	struct nl_msg *last; /* the last data message (held) */
+	/* SOCK_GET dumps: how many sockets matched what we look for */
+	__u16 want_port;
+	__u32 want_pid;
+	int n_match, n_other_pid;
+	bool done; /* ACK, error or end of dump seen */
+};
+
+static int on_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct reply *r = arg;
+	unsigned int off;
+	struct nlattr *a;
+	int rem;
+
+	r->err = -e->error;
+	r->done = true;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	a = (struct nlattr *)((char *)e + NLMSG_ALIGN(off));
+	rem = nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off);
+	for (; nla_ok(a, rem); a = nla_next(a, &rem))
+		if (nla_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(r->extack, sizeof(r->extack), "%s",
+				 (char *)nla_data(a));
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	((struct reply *)arg)->done = true;
+	return NL_STOP;
+}
+
+static void sock_match(struct reply *r, struct nlattr *sock)
+{
+	struct nlattr *tb[TOTEM_A_SOCK_MAX + 1];
+	__u16 sp, dp;
+
+	if (nla_parse_nested(tb, TOTEM_A_SOCK_MAX, sock, NULL) ||
+	    !tb[TOTEM_A_SOCK_SPORT] || !tb[TOTEM_A_SOCK_OWNER_PID])
+		return;
+	sp = ntohs(nla_get_u16(tb[TOTEM_A_SOCK_SPORT]));
+	dp = ntohs(nla_get_u16(tb[TOTEM_A_SOCK_DPORT]));
+	if (r->want_pid && nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]) != r->want_pid)
+		r->n_other_pid++;
+	if (sp == r->want_port || dp == r->want_port)
+		r->n_match++;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct reply *r = arg;
+	struct nlattr *tb[TOTEM_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TOTEM_A_MAX, NULL))
+		return NL_SKIP;
+	r->nmsgs++;
+	if (tb[TOTEM_A_SOCK])
+		sock_match(r, tb[TOTEM_A_SOCK]);
+	if (r->last)
+		nlmsg_free(r->last);
+	nlmsg_get(msg);
+	r->last = msg;
+	genlmsg_parse(nlmsg_hdr(msg), 0, r->attrs, TOTEM_A_MAX, NULL);
+	return NL_OK;
+}
+
+static void reply_free(struct reply *r)
+{
+	if (r->last)
+		nlmsg_free(r->last);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct nl_sock *nl_open(int *family)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int one = 1;
+
+	if (!sk)
+		return NULL;
+	if (genl_connect(sk)) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	*family = genl_ctrl_resolve(sk, TOTEM_GENL_NAME);
+	if (*family < 0) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Send @msg, collect everything until the ACK/error/DONE into @r. */
+static int transact(struct nl_sock *sk, struct nl_msg *msg, struct reply *r)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, r);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_err, r);
+	err = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	/* A reply and its ACK may come in separate reads. */
+	while (err >= 0 && !r->done)
+		err = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	return err;
+}
+
+static struct nl_msg *req(int family, int cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	/* Dumps end with NLMSG_DONE; everything else is ACKed. */
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+		    (flags & NLM_F_DUMP ? 0 : NLM_F_ACK) | flags, cmd,
+		    TOTEM_GENL_VERSION);
+	return msg;
+}
+
+static __u32 config_key(struct reply *r, int key)
+{
+	struct nlattr *tb[TOTEM_A_CONFIG_MAX + 1];
+
+	if (!r->attrs[TOTEM_A_CONFIG] ||
+	    nla_parse_nested(tb, TOTEM_A_CONFIG_MAX, r->attrs[TOTEM_A_CONFIG], NULL) ||
+	    !tb[key])
+		return 0xdeadbeef;
+	return nla_get_u32(tb[key]);
+}
+
+static int config_set(struct nl_sock *sk, int family, int key, __u32 val,
+		      struct reply *r)
+{
+	struct nl_msg *msg = req(family, TOTEM_CMD_CONFIG_SET, 0);
+	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_CONFIG | NLA_F_NESTED);
+
+	nla_put_u32(msg, key, val);
+	nla_nest_end(msg, nest);
+	return transact(sk, msg, r);
+}
+
+/* A loopback connection owned by this process. */
+struct conn {
+	int lfd, cfd, afd;
+	struct sockaddr_in l, c;
+};
+
+static int conn_open(struct conn *k)
+{
+	socklen_t len = sizeof(k->l);
+
+	k->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&k->l, 0, sizeof(k->l));
+	k->l.sin_family = AF_INET;
+	k->l.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(k->lfd, (void *)&k->l, sizeof(k->l)) || listen(k->lfd, 8) ||
+	    getsockname(k->lfd, (void *)&k->l, &len))
+		return -1;
+	k->cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(k->cfd, (void *)&k->l, sizeof(k->l)))
+		return -1;
+	k->afd = accept(k->lfd, NULL, NULL);
+	len = sizeof(k->c);
+	if (k->afd < 0 || getsockname(k->cfd, (void *)&k->c, &len))
+		return -1;
+	/* Data both ways: the first data segment carries the option. */
+	if (write(k->cfd, "ping", 4) != 4 || write(k->afd, "pong", 4) != 4)
+		return -1;
+	return 0;
+}
+
+static void conn_close(struct conn *k)
+{
+	close(k->cfd);
+	close(k->afd);
+	close(k->lfd);
+}
+
+static struct nl_msg *sock_req(int family, struct sockaddr_in *local,
+			       struct sockaddr_in *remote)
+{
+	struct nl_msg *msg = req(family, TOTEM_CMD_SOCK_GET, 0);
+	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+
+	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, AF_INET);
+	nla_put(msg, TOTEM_A_SOCK_SADDR, 4, &local->sin_addr);
+	nla_put(msg, TOTEM_A_SOCK_DADDR, 4, &remote->sin_addr);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, local->sin_port);
+	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, remote->sin_port);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static int sock_attrs(struct reply *r, struct nlattr **tb)
+{
+	if (!r->attrs[TOTEM_A_SOCK])
+		return -1;
+	return nla_parse_nested(tb, TOTEM_A_SOCK_MAX, r->attrs[TOTEM_A_SOCK], NULL);
+}
+
+FIXTURE(genl)
+{
+	struct nl_sock *sk;
+	int family;
+	struct totem_config saved;
+};
+
+FIXTURE_SETUP(genl)
+{
+	struct reply r = {};
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	self->sk = nl_open(&self->family);
+	if (!self->sk)
+		SKIP(return, "generic netlink family \"totem\" not found (module not loaded)");
+	ASSERT_EQ(0, transact(self->sk, req(self->family, TOTEM_CMD_CONFIG_GET, 0), &r));
+	self->saved.enable = config_key(&r, TOTEM_A_CONFIG_ENABLE);
+	self->saved.sample_bytes = config_key(&r, TOTEM_A_CONFIG_SAMPLE_BYTES);
+	self->saved.format4 = config_key(&r, TOTEM_A_CONFIG_FORMAT4);
+	reply_free(&r);
+}
+
+FIXTURE_TEARDOWN(genl)
+{
+	struct reply r = {};
+
+	if (!self->sk)
+		return;
+	config_set(self->sk, self->family, TOTEM_A_CONFIG_ENABLE, self->saved.enable, &r);
+	reply_free(&r);
+	config_set(self->sk, self->family, TOTEM_A_CONFIG_SAMPLE_BYTES,
+		   self->saved.sample_bytes, &r);
+	reply_free(&r);
+	config_set(self->sk, self->family, TOTEM_A_CONFIG_FORMAT4, self->saved.format4, &r);
+	reply_free(&r);
+	nl_socket_free(self->sk);
+}
+
+TEST_F(genl, config_get_has_every_key)
+{
+	struct reply r = {};
+	int k;
+
+	ASSERT_EQ(0, transact(self->sk, req(self->family, TOTEM_CMD_CONFIG_GET, 0), &r));
+	ASSERT_EQ(0, r.err);
+	for (k = 1; k <= TOTEM_A_CONFIG_MAX; k++)
+		EXPECT_NE(0xdeadbeef, config_key(&r, k))
+		TH_LOG("config key %d missing", k);
+	EXPECT_NE(0, config_key(&r, TOTEM_A_CONFIG_FORMAT4));
+	reply_free(&r);
+}
+
+TEST_F(genl, config_set_roundtrip)
+{
+	struct reply r = {};
+
+	ASSERT_EQ(0, config_set(self->sk, self->family, TOTEM_A_CONFIG_SAMPLE_BYTES, 4242, &r));
+	ASSERT_EQ(0, r.err);
+	/* The reply is the whole new configuration. */
+	EXPECT_EQ(4242, config_key(&r, TOTEM_A_CONFIG_SAMPLE_BYTES));
+	EXPECT_EQ(self->saved.enable, config_key(&r, TOTEM_A_CONFIG_ENABLE));
+	reply_free(&r);
+	ASSERT_EQ(0, transact(self->sk, req(self->family, TOTEM_CMD_CONFIG_GET, 0), &r));
+	EXPECT_EQ(4242, config_key(&r, TOTEM_A_CONFIG_SAMPLE_BYTES));
+	reply_free(&r);
+}
+
+TEST_F(genl, config_set_bad_value_einval_extack)
+{
+	struct reply r = {};
+
+	config_set(self->sk, self->family, TOTEM_A_CONFIG_FORMAT4, 3, &r);
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_NE(NULL, strstr(r.extack, "format4"))
+	TH_LOG("extack: '%s'", r.extack);
+	reply_free(&r);
+	/* Nothing was applied. */
+	ASSERT_EQ(0, transact(self->sk, req(self->family, TOTEM_CMD_CONFIG_GET, 0), &r));
+	EXPECT_EQ(self->saved.format4, config_key(&r, TOTEM_A_CONFIG_FORMAT4));
+	reply_free(&r);
+}
+
+TEST_F(genl, strict_policy_rejects_unknown_attribute)
+{
+	struct nl_msg *msg = req(self->family, TOTEM_CMD_CONFIG_SET, 0);
+	struct reply r = {};
+	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_CONFIG | NLA_F_NESTED);
+
+	nla_put_u32(msg, TOTEM_A_CONFIG_MAX + 1, 1);
+	nla_nest_end(msg, nest);
+	transact(self->sk, msg, &r);
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_NE(0, r.extack[0])
+	TH_LOG("no extack message");
+	reply_free(&r);
+
+	/* CONFIG_GET takes no attributes at all. */
+	msg = req(self->family, TOTEM_CMD_CONFIG_GET, 0);
+	nla_put_u32(msg, TOTEM_A_SOCK, 1);
+	transact(self->sk, msg, &r);
+	EXPECT_EQ(EINVAL, r.err);
+	reply_free(&r);
+}
+
+TEST_F(genl, config_set_unprivileged_eperm)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct reply r = {};
+		struct nl_sock *sk;
+		int family;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		sk = nl_open(&family);
+		if (!sk)
+			_exit(11);
+		config_set(sk, family, TOTEM_A_CONFIG_SAMPLE_BYTES, 1, &r);
+		_exit(r.err == EPERM ? 0 : 12);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(genl, stats_has_every_counter)
+{
+	struct nlattr *tb[TOTEM_CTR_MAX + 1];
+	struct reply r = {};
+	int i;
+
+	ASSERT_EQ(0, transact(self->sk, req(self->family, TOTEM_CMD_STATS_GET, 0), &r));
+	ASSERT_NE(NULL, r.attrs[TOTEM_A_STATS]);
+	ASSERT_EQ(0, nla_parse_nested(tb, TOTEM_CTR_MAX, r.attrs[TOTEM_A_STATS], NULL));
+	for (i = 1; i <= TOTEM_CTR_MAX; i++)
+		EXPECT_NE(NULL, tb[i])
+		TH_LOG("counter %d missing", i - 1);
+	reply_free(&r);
+}
+
+TEST_F(genl, sock_get_do_and_dump)
+{
+	struct nlattr *tb[TOTEM_A_SOCK_MAX + 1];
+	struct reply r = {};
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	struct conn k;
+	__u32 me = getpid();
+	int i;
+
+	ASSERT_EQ(0, conn_open(&k));
+	/* The client socket: local = c, remote = l. */
+	for (i = 0; i < 100; i++) { /* the peer option lands in softirq */
+		reply_free(&r);
+		ASSERT_EQ(0, transact(self->sk, sock_req(self->family, &k.c, &k.l), &r));
+		ASSERT_EQ(0, r.err)
+		TH_LOG("lookup: %s (%s)", strerror(r.err), r.extack);
+		ASSERT_EQ(0, sock_attrs(&r, tb));
+		if (tb[TOTEM_A_SOCK_PEER_PID])
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
+	EXPECT_EQ(TOTEM_OWNER_F_CONNECT | 0,
+		  nla_get_u32(tb[TOTEM_A_SOCK_OWNER_FLAGS]) & ~TOTEM_OWNER_F_SENDER);
+	/* Over loopback the peer is this process too (accepted socket). */
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_PEER_PID]);
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_PEER_PID]));
+	EXPECT_EQ(TOTEM_FMT_V1, nla_get_u8(tb[TOTEM_A_SOCK_PEER_FORMAT]));
+	EXPECT_TRUE(nla_get_u8(tb[TOTEM_A_SOCK_PEER_SEEN]) & TOTEM_SEG_SYNACK);
+	EXPECT_EQ(1 /* TCP_ESTABLISHED */, nla_get_u8(tb[TOTEM_A_SOCK_STATE]));
+	reply_free(&r);
+
+	/* Unknown 4-tuple: ENOENT with a message. */
+	k.l.sin_port = htons(ntohs(k.l.sin_port) ^ 0x4000);
+	transact(self->sk, sock_req(self->family, &k.c, &k.l), &r);
+	EXPECT_EQ(ENOENT, r.err);
+	EXPECT_NE(0, r.extack[0]);
+	reply_free(&r);
+	k.l.sin_port = htons(ntohs(k.l.sin_port) ^ 0x4000);
+
+	/* Dump filtered by our PID: listener, client and accepted socket. */
+	msg = req(self->family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
+	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+	nla_put_u32(msg, TOTEM_A_SOCK_OWNER_PID, me);
+	nla_nest_end(msg, nest);
+	r.want_port = ntohs(k.l.sin_port);
+	r.want_pid = me;
+	ASSERT_LE(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(3, r.n_match);
+	EXPECT_EQ(0, r.n_other_pid);
+	reply_free(&r);
+
+	/* Dump filtered by port: the same three, whoever owns them. */
+	msg = req(self->family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
+	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.l.sin_port);
+	nla_nest_end(msg, nest);
+	r.want_port = ntohs(k.l.sin_port);
+	ASSERT_LE(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(3, r.nmsgs);
+	EXPECT_EQ(3, r.n_match);
+	reply_free(&r);
+
+	/* A bad family is EINVAL with a message. */
+	msg = req(self->family, TOTEM_CMD_SOCK_GET, 0);
+	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, 7);
+	nla_put(msg, TOTEM_A_SOCK_SADDR, 4, &k.c.sin_addr);
+	nla_put(msg, TOTEM_A_SOCK_DADDR, 4, &k.l.sin_addr);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.c.sin_port);
+	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, k.l.sin_port);
+	nla_nest_end(msg, nest);
+	transact(self->sk, msg, &r);
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_NE(NULL, strstr(r.extack, "family"))
+	TH_LOG("extack: '%s'", r.extack);
+	reply_free(&r);
+	conn_close(&k);
+}
+
+TEST_F(genl, dump_sees_only_own_netns)
+{
+	struct conn k;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, conn_open(&k));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct reply r = {};
+		struct nl_sock *sk;
+		struct nl_msg *msg;
+		int family;
+
+		if (unshare(CLONE_NEWNET))
+			_exit(10);
+		sk = nl_open(&family);
+		if (!sk)
+			_exit(11); /* netnsok: the family must be visible */
+		msg = req(family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
+		r.want_port = ntohs(k.l.sin_port);
+		if (transact(sk, msg, &r) < 0)
+			_exit(12);
+		_exit(r.n_match == 0 ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	conn_close(&k);
+}
+
+/* Events for one short-lived connection: owner, peer, close. */
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[TOTEM_A_MAX + 1], *st[TOTEM_A_SOCK_MAX + 1];
+	int *seen = arg; /* [0] port, then counts per cmd */
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TOTEM_A_MAX, NULL) || !tb[TOTEM_A_SOCK] ||
+	    nla_parse_nested(st, TOTEM_A_SOCK_MAX, tb[TOTEM_A_SOCK], NULL) ||
+	    !st[TOTEM_A_SOCK_SPORT] || !st[TOTEM_A_SOCK_DPORT])
+		return NL_SKIP;
+	if (ntohs(nla_get_u16(st[TOTEM_A_SOCK_DPORT])) != seen[0] &&
+	    ntohs(nla_get_u16(st[TOTEM_A_SOCK_SPORT])) != seen[0])
+		return NL_SKIP;
+	if (g->cmd <= TOTEM_CMD_MAX)
+		seen[g->cmd]++;
+	return NL_OK;
+}
+
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	return NL_OK; /* notifications carry sequence number 0 */
+}
+
+TEST_F(genl, events_for_short_connection)
+{
+	struct nl_sock *ev = nl_socket_alloc();
+	int seen[TOTEM_CMD_MAX + 1] = {};
+	struct nl_cb *cb;
+	struct conn k;
+	int grp, i;
+
+	ASSERT_EQ(0, genl_connect(ev));
+	grp = genl_ctrl_resolve_grp(ev, TOTEM_GENL_NAME, TOTEM_GENL_MCGRP_EVENTS);
+	ASSERT_LE(0, grp);
+	ASSERT_EQ(0, nl_socket_add_membership(ev, grp));
+	nl_socket_disable_seq_check(ev);
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, seen);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+
+	ASSERT_EQ(0, conn_open(&k));
+	seen[0] = ntohs(k.l.sin_port);
+	conn_close(&k);
+
+	for (i = 0; i < 50 && !(seen[TOTEM_CMD_EVENT_OWNER] && seen[TOTEM_CMD_EVENT_PEER] &&
+				seen[TOTEM_CMD_EVENT_CLOSE] >= 3);
+	     i++) {
+		struct pollfd p = { .fd = nl_socket_get_fd(ev), .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0)
+			nl_recvmsgs(ev, cb);
+	}
+	EXPECT_LE(1, seen[TOTEM_CMD_EVENT_OWNER]);
+	EXPECT_LE(1, seen[TOTEM_CMD_EVENT_PEER]);
+	/* listener, client and accepted socket all closed */
+	EXPECT_EQ(3, seen[TOTEM_CMD_EVENT_CLOSE]);
+	nl_cb_put(cb);
+	nl_socket_free(ev);
+}
+
+TEST_HARNESS_MAIN
