@@ -15,6 +15,7 @@ YNL_TARBALL := $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz \
 TEST_PROGS += $(KMOD_TEST_BINS) $(YNL_STAMP)
 
 $(OUT)/tests/kmod/%: tests/kmod/%.c kmod/uapi/totem.h $(OUT)/include/kselftest_harness.h \
+		$(OUT)/include/kselftest.h \
 		$(LIBTOTEM_A)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
