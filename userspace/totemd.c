@@ -282,7 +282,8 @@ static int events_listen(struct events *ev)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct group *gr;
-	int i, fd;
+	mode_t old_mask;
+	int i, fd, err;
 
 	ev->lfd = -1;
 	for (i = 0; i < MAX_SUBSCRIBERS; i++)
@@ -295,9 +296,11 @@ static int events_listen(struct events *ev)
 	if (fd < 0)
 		return -errno;
 	unlink(ev->path); /* a socket left by a killed totemd */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16)) {
-		int err = -errno;
-
+	/* created root-only, opened to the group below: no window */
+	old_mask = umask(077);
+	err = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16) ? -errno : 0;
+	umask(old_mask);
+	if (err) {
 		close(fd);
 		return err;
 	}

@@ -206,9 +206,9 @@ static int pins_create(struct totem_bpf *skel)
 {
 	int err;
 
-	if (mkdir(TOTEM_BPF_PIN_DIR, 0600) && errno != EEXIST)
+	if (mkdir(TOTEM_BPF_PIN_DIR, 0700) && errno != EEXIST)
 		return -errno;
-	if (chmod(TOTEM_BPF_PIN_DIR, 0600))
+	if (chmod(TOTEM_BPF_PIN_DIR, 0700))
 		return -errno;
 	err = pin_one(skel->maps.sock_record, TOTEM_BPF_SOCK_MAP);
 	if (!err)
@@ -392,6 +392,35 @@ static void teardown(struct bpf_engine *be)
 	be->skel = NULL;
 }
 
+/*
+ * Another totemd, whose pins this one cannot see (another mount namespace
+ * or bpffs), may already write options from this cgroup: two writers put
+ * two TOT options on a segment, which receivers reject.  Returns the id of
+ * such a sockops program, 0 if there is none.
+ */
+static __u32 foreign_attached(int cgroup_fd)
+{
+	__u32 ids[64], cnt = 64, i;
+
+	if (bpf_prog_query(cgroup_fd, BPF_CGROUP_SOCK_OPS, 0, NULL, ids, &cnt))
+		return 0;
+	for (i = 0; i < cnt; i++) {
+		struct bpf_prog_info info = {};
+		__u32 info_len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+		int ours;
+
+		if (fd < 0)
+			continue;
+		ours = !bpf_obj_get_info_by_fd(fd, &info, &info_len) &&
+		       !strncmp(info.name, "totem", 5);
+		close(fd);
+		if (ours)
+			return ids[i];
+	}
+	return 0;
+}
+
 static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 		     char *why, size_t len)
 {
@@ -399,6 +428,7 @@ static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 	struct bpf_choice c;
 	struct bpf_engine *be;
 	char cg[256];
+	__u32 other;
 	int err;
 
 	be = calloc(1, sizeof(*be));
@@ -429,6 +459,13 @@ static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 	if (pins_owner()) {
 		why_set(why, len, "totemd pid %d already runs the eBPF path (%s)",
 			pins_owner(), TOTEM_BPF_PIDFILE);
+		err = -EBUSY;
+		goto out_teardown;
+	}
+	other = foreign_attached(be->cgroup_fd);
+	if (other) {
+		why_set(why, len, "totem's sockops program (id %u) is already attached to %s",
+			other, cg);
 		err = -EBUSY;
 		goto out_teardown;
 	}
