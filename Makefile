@@ -66,6 +66,7 @@ include scripts/demo.mk
 include userspace/install.mk
 include dkms/dkms.mk
 include tests/kmod/kmod.mk
+include tests/bench/bench.mk
 include tests/build.mk
 
 clean:
