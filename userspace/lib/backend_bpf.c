@@ -221,13 +221,23 @@ static int dump_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static int dump_family(struct bpf_backend *b, int family, struct dump_ctx *d)
+/*
+ * Dump one family.  Non-zero @sport/@dport (host order) make the kernel skip
+ * every other socket while it walks its hash tables (inet_diag_dump_icsk()
+ * honours the request's ports in a dump), so a lookup does not copy and
+ * parse every socket of the namespace.  An exact (non-dump) request would
+ * be cheaper still, but it does not carry INET_DIAG_REQ_SK_BPF_STORAGES.
+ */
+static int dump_family(struct bpf_backend *b, int family, __u16 sport,
+		       __u16 dport, struct dump_ctx *d)
 {
 	struct inet_diag_req_v2 req = {
 		.sdiag_family = family,
 		.sdiag_protocol = IPPROTO_TCP,
 		/* every state but NEW_SYN_RECV: request socks have no record */
 		.idiag_states = 0xfff,
+		.id.idiag_sport = htons(sport),
+		.id.idiag_dport = htons(dport),
 	};
 	struct nl_sock *sk;
 	struct nl_msg *msg;
@@ -278,15 +288,21 @@ out_sock:
 	return err;
 }
 
-static int bpf_backend_dump(struct totem *t, totem_sock_cb cb, void *arg)
+static int dump_ports(struct totem *t, __u16 sport, __u16 dport,
+		      totem_sock_cb cb, void *arg)
 {
 	struct dump_ctx d = { .b = t->priv, .cb = cb, .arg = arg };
 	int err;
 
-	err = dump_family(d.b, AF_INET, &d);
+	err = dump_family(d.b, AF_INET, sport, dport, &d);
 	if (err || d.stop)
 		return err;
-	return dump_family(d.b, AF_INET6, &d);
+	return dump_family(d.b, AF_INET6, sport, dport, &d);
+}
+
+static int bpf_backend_dump(struct totem *t, totem_sock_cb cb, void *arg)
+{
+	return dump_ports(t, 0, 0, cb, arg);
 }
 
 /* Compare addresses, treating ::ffff:a.b.c.d and a.b.c.d as one. */
@@ -327,7 +343,8 @@ static int bpf_backend_lookup(struct totem *t, const struct totem_sock *key,
 	struct lookup_ctx l = { .key = key, .out = out };
 	int err;
 
-	err = bpf_backend_dump(t, lookup_cb, &l);
+	/* both families: an IPv4 key may name a v4-mapped IPv6 socket */
+	err = dump_ports(t, key->sport, key->dport, lookup_cb, &l);
 	if (err)
 		return err;
 	return l.found ? 0 : -ENOENT;
