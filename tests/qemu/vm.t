@@ -33,6 +33,40 @@ if [ -z "$kernels" ]; then
 	exit 0
 fi
 
+n=0
+tap() { # STATUS(0=ok) DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+	fi
+}
+
+diag_tail() { # FILE LINES
+	[ -f "$1" ] && tail -n "$2" "$1" | tr -d '\r' | sed 's/^/#   /'
+}
+
+# DKMS: add, build and install the module for every VM kernel against its
+# installed Debian headers (make dkms-install); the VMs see the host's
+# /lib/modules, where tests/kmod/dkms.sh loads the DKMS-built module.
+# Removed again (make dkms-uninstall) once the VMs are done.
+# VM_DKMS=0 leaves DKMS alone.
+dkms=0
+mkdir -p "$OUT/vm"
+if [ "${VM_DKMS:-1}" = 1 ] && [ "$(id -u)" = 0 ] && command -v dkms >/dev/null; then
+	dkms=1
+	make -C "$SRC" O="$OUT" dkms-install DKMS_KERNELS="$(echo $kernels)" \
+		>"$OUT/vm/dkms.log" 2>&1
+	st=$?
+	tap $st "dkms add/build/install for $(echo $kernels)"
+	[ $st = 0 ] || diag_tail "$OUT/vm/dkms.log" 30
+	for k in $kernels; do
+		dkms status -m totem -k "$k" 2>/dev/null | grep -q installed
+		tap $? "dkms status: totem installed for $k"
+	done
+fi
+
 # Boot them all, VM_JOBS at a time; each writes $OUT/vm/KVER/{run.log,rc}.
 running=0
 for k in $kernels; do
@@ -50,19 +84,7 @@ for k in $kernels; do
 done
 wait
 
-n=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-	fi
-}
 
-diag_tail() { # FILE LINES
-	[ -f "$1" ] && tail -n "$2" "$1" | tr -d '\r' | sed 's/^/#   /'
-}
 
 # Relay one kernel's result.log as TAP lines.
 relay() {
@@ -175,4 +197,9 @@ for k in $kernels; do
 	fi
 	relay "$k"
 done
+if [ $dkms = 1 ]; then
+	make -C "$SRC" O="$OUT" dkms-uninstall >>"$OUT/vm/dkms.log" 2>&1 &&
+		! dkms status -m totem 2>/dev/null | grep -q .
+	tap $? "dkms remove: nothing of totem left in DKMS"
+fi
 echo "1..$n"
