@@ -6,7 +6,9 @@
 # make dkms-uninstall: dkms remove for every kernel, then the tree.
 # Included from the top Makefile after userspace/install.mk.
 
-DKMS ?= dkms
+# DKMS runs make on the target kernel's tree: it must not inherit this
+# make's flags (an O= given to us would become the kernel build's O=).
+DKMS ?= env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL dkms
 DKMS_KERNELS ?= $(shell uname -r)
 
 .PHONY: dkms-uninstall
@@ -14,7 +16,7 @@ DKMS_KERNELS ?= $(shell uname -r)
 dkms-install: install-dkms-tree
 	$(Q)if [ -n "$(DESTDIR)" ]; then \
 		echo "dkms-install: DESTDIR set, tree installed only" >&2; exit 0; fi; \
-	command -v $(DKMS) >/dev/null || { echo "dkms-install: no $(DKMS)" >&2; exit 1; }; \
+	command -v dkms >/dev/null || { echo "dkms-install: no dkms" >&2; exit 1; }; \
 	if $(DKMS) status -m $(DKMS_NAME) -v $(TOTEM_VERSION) | grep -q .; then \
 		$(DKMS) remove $(DKMS_NAME)/$(TOTEM_VERSION) --all >/dev/null || exit 1; fi; \
 	$(DKMS) add $(DKMS_NAME)/$(TOTEM_VERSION) || exit 1; \
