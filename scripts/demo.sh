@@ -18,10 +18,11 @@
 # the picture stays in $TOTEM_BUILD/demo/topology.png.
 set -u
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-OUT=${TOTEM_BUILD:-$SRC/build}
-TOTEM=$OUT/totem
-TOTEMD=$OUT/totemd
+# poll, and the cleanup of PIDS, DAEMONS, NETNS and TMP at exit
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../tests/lib.sh"
+POLL_INTERVAL=0.1
+KEEP_TMP=${DEMO_KEEP_TMP:-}
 DEMO=$OUT/demo
 
 BACKEND=auto
@@ -54,18 +55,6 @@ say() { [ "${DEMO_QUIET:-0}" = 1 ] || printf '%s\n' "$@" | fold -s -w 76 | sed -
 run() { printf '%s$ %s%s\n' "$D" "$*" "$N"; "$@"; }
 die() { echo "demo: $*" >&2; exit 1; }
 
-# poll TRIES CMD...: run CMD every 0.1 s until it succeeds
-poll() {
-	local i=$1
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i - 1))
-	done
-	return 1
-}
-
 [ "$(id -u)" = 0 ] || die "needs root to create network namespaces: sudo make demo"
 for f in "$TOTEM" "$TOTEMD" "$DEMO/tier" "$DEMO/demo-client"; do
 	[ -x "$f" ] || die "$f is missing: run 'make all demo-bins' first"
@@ -84,29 +73,8 @@ ID=$$
 NS_C=totem-demo-$ID-client
 NS_W=totem-demo-$ID-web
 NS_D=totem-demo-$ID-db
-TMP=$(mktemp -d /tmp/totem-demo.XXXXXX)
-PIDS=()
+tmpdir demo
 DAEMON_PID=
-
-cleanup() {
-	local p
-
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "$DAEMON_PID" ]; then
-		kill -TERM "$DAEMON_PID" 2>/dev/null
-		wait "$DAEMON_PID" 2>/dev/null
-	fi
-	for p in "$NS_C" "$NS_W" "$NS_D"; do
-		ip netns del "$p" 2>/dev/null
-	done
-	[ -n "${DEMO_KEEP_TMP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cat <<EOF
@@ -136,7 +104,8 @@ else
 	printf '%s$ %s%s\n' "$D" "$TOTEMD --foreground --backend $BACKEND &" "$N"
 	"$TOTEMD" --foreground --backend "$BACKEND" 2>"$TMP/totemd.log" &
 	DAEMON_PID=$!
-	if ! poll 100 sh -c "'$TOTEM' status | grep -q '^totemd *pid $DAEMON_PID'"; then
+	DAEMONS=$DAEMON_PID
+	if ! poll 100 sh -c "'$TOTEM' status 2>/dev/null | grep -q '^totemd *pid $DAEMON_PID'"; then
 		cat "$TMP/totemd.log" >&2
 		die "totemd did not come up (log above)"
 	fi
@@ -148,8 +117,10 @@ step "2. Build a small network: three namespaces, two cables"
 say "Each tier gets a network namespace of its own (a private network\
  stack, as a container would have), linked by virtual cables:"
 say "  client 10.99.1.1 --- 10.99.1.2 web 10.99.2.1 --- 10.99.2.2 db"
-ip netns add "$NS_C" && ip netns add "$NS_W" && ip netns add "$NS_D" ||
-	die "cannot create network namespaces"
+for ns in "$NS_C" "$NS_W" "$NS_D"; do
+	ip netns add "$ns" || die "cannot create network namespace $ns"
+	NETNS="$NETNS $ns"
+done
 ip link add "td${ID}c" netns "$NS_C" type veth peer name "td${ID}w" netns "$NS_W" &&
 ip link add "td${ID}v" netns "$NS_W" type veth peer name "td${ID}d" netns "$NS_D" ||
 	die "cannot create veth links"
@@ -177,8 +148,8 @@ subscribers() { ss -xH state connected src "$sock" 2>/dev/null | wc -l; }
 before=$(subscribers)
 "$TOTEM" -j monitor >"$TMP/events.jsonl" 2>"$TMP/monitor.err" &
 MONITOR_PID=$!
-PIDS+=("$MONITOR_PID")
-if ! poll 50 sh -c "kill -0 $MONITOR_PID && [ \$(ss -xH state connected src '$sock' |
+PIDS="$PIDS $MONITOR_PID"
+if ! poll 50 sh -c "kill -0 $MONITOR_PID 2>/dev/null && [ \$(ss -xH state connected src '$sock' |
 	wc -l) -gt $before ]"; then
 	say "(no event stream, so closed connections will not be counted:\
  $(cat "$TMP/monitor.err"))"
@@ -190,12 +161,12 @@ say "One small program plays each tier: the database answers lines, the\
  web tier answers each request by asking the database over ONE\
  connection it keeps open, the client sends requests."
 ip netns exec "$NS_D" "$DEMO/demo-db" db 10.99.2.2:5432 >"$TMP/db.out" &
-PIDS+=($!)
+PIDS="$PIDS $!"
 DB_PID=$!
 poll 100 sh -c "ip netns exec '$NS_D' ss -Hltn 'sport = :5432' | grep -q ." ||
 	die "the db tier did not start listening"
 ip netns exec "$NS_W" "$DEMO/demo-web" web 10.99.1.2:8080 10.99.2.2:5432 >"$TMP/web.out" &
-PIDS+=($!)
+PIDS="$PIDS $!"
 WEB_PID=$!
 poll 100 sh -c "ip netns exec '$NS_W' ss -Htn state established 'dport = :5432' | grep -q ." ||
 	die "the web tier did not connect to the db"
@@ -208,7 +179,7 @@ say "" "Now the client makes $REQUESTS short requests (a new connection each\
  time, closed right after the answer), then opens $HOLD more and keeps them."
 ip netns exec "$NS_C" "$DEMO/demo-client" client 10.99.1.2:8080 "$REQUESTS" "$HOLD" \
 	>"$TMP/client.out" 2>&1 &
-PIDS+=($!)
+PIDS="$PIDS $!"
 CLIENT_PID=$!
 echo "  client pid $CLIENT_PID  (demo-client)"
 poll 300 sh -c "[ \$(ip netns exec '$NS_C' ss -Htn state established 'dport = :8080' |

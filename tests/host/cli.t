@@ -10,38 +10,14 @@
 # No root needed; totemd's run directory is a private TOTEM_RUNDIR.
 set -u
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=${TOTEM_BUILD:-$SRC/build}
-TOTEM=$OUT/totem
-TOTEMD=$OUT/totemd
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-if [ ! -x "$TOTEM" ] || [ ! -x "$TOTEMD" ]; then
-	echo "1..0 # SKIP $TOTEM or $TOTEMD not built (make userspace)"
-	exit 0
-fi
+need_exec "$TOTEM" "$TOTEMD"
 
-TMP=$(mktemp -d /tmp/totem-cli.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tmpdir cli
 export TOTEM_RUNDIR=$TMP/run
 export TOTEM_BACKEND=proc
-
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
 
 # run CMD...: sets rc, out (stdout), err (stderr)
 run() {
@@ -67,18 +43,6 @@ sys.exit(0 if ($1) else 1)" 2>"$TMP/pyerr"
 	local s=$?
 	[ $s = 0 ] || echo "# json check failed: $1; output: $out $(cat "$TMP/pyerr")"
 	tap $s "$2"
-}
-
-# poll COUNT CMD...: retry every 0.05 s until CMD succeeds
-poll() {
-	local i=$1
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		i=$((i - 1))
-	done
-	return 1
 }
 
 # ---- totem: help, version, usage errors ----
@@ -235,6 +199,7 @@ fi
 printf 'enable = syn\n' >"$conf"
 "$TOTEMD" -f --backend proc --config "$conf" 2>"$TMP/d.log" &
 DPID=$!
+DAEMONS=$DPID
 poll 600 test -S "$TOTEM_RUNDIR/events.sock" && poll 600 test -f "$TOTEM_RUNDIR/status"
 tap $? "totemd -f --backend proc starts and writes its status file"
 run "$TOTEM" -j status
@@ -263,7 +228,7 @@ tap $? "totemd still runs after a bad reload"
 kill -TERM $DPID
 wait $DPID
 drc=$?
-DPID=
+DAEMONS=
 [ "$drc" = 0 ]
 tap $? "SIGTERM: totemd exits 0"
 [ ! -e "$TOTEM_RUNDIR/status" ] && [ ! -e "$TOTEM_RUNDIR/events.sock" ]
@@ -278,13 +243,13 @@ tap $? "totem monitor ends with exit 0 when totemd stops"
 printf 'enable = none\n' >"$conf"
 "$TOTEMD" -f --backend proc --config "$conf" 2>"$TMP/d2.log" &
 DPID=$!
+DAEMONS=$DPID
 poll 600 test -f "$TOTEM_RUNDIR/status"
 kill -INT $DPID
 wait $DPID
 drc=$?
-DPID=
+DAEMONS=
 [ "$drc" = 0 ] && [ ! -e "$TOTEM_RUNDIR/status" ]
 tap $? "SIGINT: totemd exits 0 and cleans up"
 
-echo "1..$n"
-exit $((fails > 0))
+done_testing

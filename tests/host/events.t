@@ -9,62 +9,19 @@
 # totemd or the others.  Needs root (network namespaces); skips otherwise.
 set -u
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=${TOTEM_BUILD:-$SRC/build}
-TOTEM=$OUT/totem
-TOTEMD=$OUT/totemd
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 CONNS=2500
 
-if [ ! -x "$TOTEM" ] || [ ! -x "$TOTEMD" ]; then
-	echo "1..0 # SKIP $TOTEM or $TOTEMD not built (make userspace)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root for network namespaces"
-	exit 0
-fi
+need_exec "$TOTEM" "$TOTEMD"
+need_root "network namespaces"
 
 NS=totem-events-$$
-TMP=$(mktemp -d /tmp/totem-events.XXXXXX)
-PIDS=
-cleanup() {
-	local p
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tmpdir events
 export TOTEM_RUNDIR=$TMP/run
 export TOTEM_PROC_INTERVAL_MS=100
 
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-poll() { # COUNT CMD...: retry every 0.05 s until CMD succeeds
-	local i=$1
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		i=$((i - 1))
-	done
-	return 1
-}
-
-ip netns add "$NS" || { echo "1..0 # SKIP cannot create a network namespace"; exit 0; }
+netns_add "$NS"
 ip netns exec "$NS" ip link set lo up
 
 ip netns exec "$NS" "$TOTEMD" -f -v --backend proc --config /dev/null 2>"$TMP/d.log" &
@@ -192,10 +149,10 @@ tap $? "totemd exits 0 on SIGTERM with subscribers connected"
 wait $M1
 m1rc=$?
 wait $M2
-[ $m1rc = 0 ] && [ $? = 0 ]
+m2rc=$?
+[ $m1rc = 0 ] && [ $m2rc = 0 ]
 tap $? "the monitors end with exit 0 when totemd stops"
 [ ! -e "$TOTEM_RUNDIR/events.sock" ]
 tap $? "events socket removed"
 
-echo "1..$n"
-exit $((fails > 0))
+done_testing

@@ -9,37 +9,21 @@
 # run; `make uninstall` removes every file again.  No root needed.
 set -u
 
-SRC=${TOTEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-OUT=${TOTEM_BUILD:-$SRC/build}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 PREFIX=/usr/local
 # the top Makefile; another one (a copy with the include) for trying this
 # test before the top Makefile includes userspace/install.mk
 MK=${TOTEM_MAKEFILE:-$SRC/Makefile}
 
-if ! grep -q '^include userspace/install.mk' "$MK"; then
-	echo "1..0 # SKIP the top Makefile does not include userspace/install.mk"
-	exit 0
-fi
+grep -q '^include userspace/install.mk' "$MK" ||
+	skip_all "the top Makefile does not include userspace/install.mk"
 if [ ! -x "$OUT/totem" ] || [ ! -x "$OUT/totemd" ] || [ ! -e "$OUT/libtotem.so.1" ]; then
-	echo "1..0 # SKIP totem, totemd or libtotem.so.1 not built (make userspace)"
-	exit 0
+	skip_all "totem, totemd or libtotem.so.1 not built (make userspace)"
 fi
 
-TMP=$(mktemp -d /tmp/totem-install.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+tmpdir install
 D=$TMP/root
-
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
 check() { # DESCRIPTION CMD...
 	local what=$1
 
@@ -169,5 +153,4 @@ check "uninstall removed totem's own directories" sh -c "
 	[ ! -e '$D$PREFIX/include/totem' ] && [ ! -e '$D/etc/totem' ] &&
 	[ ! -e '$D/usr/src/totem-$version' ]"
 
-echo "1..$n"
-[ "$fails" = 0 ]
+done_testing

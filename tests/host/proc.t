@@ -9,61 +9,18 @@
 # Needs root (network namespaces); skips otherwise.
 set -u
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=${TOTEM_BUILD:-$SRC/build}
-TOTEM=$OUT/totem
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-if [ ! -x "$TOTEM" ]; then
-	echo "1..0 # SKIP $TOTEM not built (make userspace)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root for network namespaces"
-	exit 0
-fi
+need_exec "$TOTEM"
+need_root "network namespaces"
 if ! command -v nc >/dev/null || ! nc -h 2>&1 | grep -q OpenBSD; then
-	echo "1..0 # SKIP needs OpenBSD netcat (netcat-openbsd)"
-	exit 0
+	skip_all "needs OpenBSD netcat (netcat-openbsd)"
 fi
 
 NS=totem-proc-$$
-TMP=$(mktemp -d /tmp/totem-proc.XXXXXX)
-PIDS=
-cleanup() {
-	local p
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tmpdir proc
 export TOTEM_BACKEND=proc
-
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-poll() { # COUNT CMD...: retry every 0.05 s until CMD succeeds
-	local i=$1
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		i=$((i - 1))
-	done
-	return 1
-}
 
 nsrun() {
 	ip netns exec "$NS" "$@"
@@ -102,7 +59,7 @@ established() {
 	[ "$(nsrun ss -Htn state established "( sport = :$1 or dport = :$1 )" | wc -l)" = 2 ]
 }
 
-ip netns add "$NS" || { echo "1..0 # SKIP cannot create a network namespace"; exit 0; }
+netns_add "$NS"
 nsrun ip link set lo up
 NETNS=$(stat -L -c %i "/run/netns/$NS")
 
@@ -208,5 +165,4 @@ totem_json lookup 127.0.0.1:7101 127.0.0.1:7001
 check "d['state'] == 'TIME_WAIT' and d['pid'] is None and d['comm'] is None" \
 	"TIME_WAIT end: no owner (pid and comm null)"
 
-echo "1..$n"
-exit $((fails > 0))
+done_testing

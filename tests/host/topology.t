@@ -11,78 +11,29 @@
 # Needs root (network namespaces).
 set -u
 
-SRC=${TOTEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-OUT=${TOTEM_BUILD:-$SRC/build}
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 if [ -x "$OUT/totem" ] && "$OUT/totem" topology --help >/dev/null 2>&1; then
 	TOPO=("$OUT/totem")
 elif [ -x "$OUT/demo/totem-topology" ]; then
 	TOPO=("$OUT/demo/totem-topology")
 else
-	echo "1..0 # SKIP neither totem topology nor demo/totem-topology is built"
-	exit 0
+	skip_all "neither totem topology nor demo/totem-topology is built"
 fi
-if [ ! -x "$OUT/demo/tier" ]; then
-	echo "1..0 # SKIP $OUT/demo/tier not built (make demo-bins)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root for network namespaces"
-	exit 0
-fi
+[ -x "$OUT/demo/tier" ] || skip_all "$OUT/demo/tier not built (make demo-bins)"
+need_root "network namespaces"
 
 ID=$$
 NS_C=totem-topo-$ID-c
 NS_W=totem-topo-$ID-w
 NS_D=totem-topo-$ID-d
-TMP=$(mktemp -d /tmp/totem-topo.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	for p in "$NS_C" "$NS_W" "$NS_D"; do
-		ip netns del "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tmpdir topo
 export TOTEM_BACKEND=proc
 
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-poll() { # TRIES CMD...: every 0.1 s until CMD succeeds
-	local i=$1
-
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i - 1))
-	done
-	return 1
-}
 topo() { "${TOPO[@]}" -b proc "$@"; }
 
-ip netns add "$NS_C" && ip netns add "$NS_W" && ip netns add "$NS_D" || {
-	echo "1..0 # SKIP cannot create network namespaces"
-	exit 0
-}
+netns_add "$NS_C" "$NS_W" "$NS_D"
 ip link add "tt${ID}c" netns "$NS_C" type veth peer name "tt${ID}w" netns "$NS_W"
 ip link add "tt${ID}v" netns "$NS_W" type veth peer name "tt${ID}d" netns "$NS_D"
 ip -n "$NS_C" addr add 10.98.1.1/24 dev "tt${ID}c"
@@ -95,17 +46,17 @@ ip -n "$NS_W" link set "tt${ID}v" up
 ip -n "$NS_D" link set "tt${ID}d" up
 
 ip netns exec "$NS_D" "$OUT/demo/tier" db 10.98.2.2:5432 >/dev/null &
-PIDS+=($!)
+PIDS="$PIDS $!"
 DB=$!
-poll 100 sh -c "ip netns exec $NS_D ss -Hltn 'sport = :5432' | grep -q ."
+poll 200 sh -c "ip netns exec $NS_D ss -Hltn 'sport = :5432' | grep -q ."
 ip netns exec "$NS_W" "$OUT/demo/tier" web 10.98.1.2:8080 10.98.2.2:5432 >/dev/null &
-PIDS+=($!)
+PIDS="$PIDS $!"
 WEB=$!
-poll 100 sh -c "ip netns exec $NS_W ss -Hltn 'sport = :8080' | grep -q ."
+poll 200 sh -c "ip netns exec $NS_W ss -Hltn 'sport = :8080' | grep -q ."
 ip netns exec "$NS_C" "$OUT/demo/tier" client 10.98.1.2:8080 2 3 >/dev/null &
-PIDS+=($!)
+PIDS="$PIDS $!"
 CLI=$!
-poll 100 sh -c "[ \$(ip netns exec $NS_C ss -Htn state established 'dport = :8080' | wc -l) = 3 ]"
+poll 200 sh -c "[ \$(ip netns exec $NS_C ss -Htn state established 'dport = :8080' | wc -l) = 3 ]"
 
 # edges_are JSON-FILE "CLIENT SERVER CONNS OPEN PORT"...: exactly these edges
 edges_are() {
@@ -187,5 +138,4 @@ out=$(topo -j topology -n "totem-topo-$ID-none" 2>/dev/null)
 sys.exit(0 if 'totem-topo-$ID-none' in d['error'] else 1)" "$out"
 tap $? "missing namespace: exit 1, JSON error naming it"
 
-echo "1..$n"
-[ "$fails" = 0 ]
+done_testing

@@ -6,8 +6,9 @@
 # documents the parameters, the family answers, and a generic netlink
 # request for "totem" autoloads it (MODULE_ALIAS_GENL_FAMILY).
 # Skips when no DKMS-built totem.ko is installed for this kernel.
+# shellcheck source=tests/kmod/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || skip_all "needs root"
+need_root "modules"
 [ -e /proc/modules ] || skip_all "kernel without module support"
 file=$(modinfo -F filename totem 2>/dev/null)
 case $file in
@@ -49,8 +50,7 @@ if [ -x "/proc/2/root$(cat /proc/sys/kernel/modprobe)" ]; then
 	poll 50 loaded
 	ok $? "a request for family \"totem\" autoloads the module${wrapped:+ (helper chroots back)}"
 else
-	echo "ok 6 # SKIP no modprobe helper reachable by request_module() here"
-	n=6
+	tap_skip "no modprobe helper reachable by request_module() here"
 fi
 if [ -n "$wrapped" ]; then
 	echo "$helper" >/proc/sys/kernel/modprobe

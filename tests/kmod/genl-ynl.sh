@@ -5,6 +5,7 @@
 # own YNL CLI (tools/net/ynl from linux-source-6.12, extracted by `make
 # tests` into $TOTEM_BUILD/ynl) and nothing else of totem: if the spec and
 # the module disagree, this fails.
+# shellcheck source=tests/kmod/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_module
 ynl=$BUILD/ynl/tools/net/ynl/cli.py
@@ -23,14 +24,9 @@ check() {
 	$py -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
 }
 
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "${srv:-}" ] && kill "$srv" 2>/dev/null
-	wait 2>/dev/null
-	unload
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+tmpdir ynl
+tmp=$TMP
+at_exit unload
 
 echo "1..8"
 load sample_bytes=1234 format4=2 host_id=77
@@ -66,6 +62,7 @@ print(l.getsockname()[1], c.getsockname()[1], flush=True)
 time.sleep(60)
 ' >"$tmp/ports" &
 srv=$!
+PIDS="$PIDS $srv"
 poll 100 test -s "$tmp/ports"
 read -r lport cport <"$tmp/ports"
 

@@ -9,35 +9,22 @@
 #     option;
 #   - 20 insmod/rmmod cycles while connections keep coming and going.
 # vm-suite.sh fails the test on any WARNING/BUG/Oops in the kernel log.
+# shellcheck source=tests/kmod/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_module
 TPEER=$BUILD/tests/e2e/tpeer
-DECODE=${TOTEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/tcpopts.awk
-[ -x "$TPEER" ] || skip_all "$TPEER not built (make tests)"
-command -v tcpdump >/dev/null || skip_all "needs tcpdump"
-command -v tc >/dev/null || skip_all "needs tc"
+DECODE=$SRC/tests/e2e/tcpopts.awk
+need_exec "$TPEER"
+need_cmd tcpdump tc
 
 ID=$$
 NSA=totem-lca-$ID
 NSB=totem-lcb-$ID
 A4=10.232.0.1
 B4=10.232.0.2
-TMP=$(mktemp -d /tmp/totem-kmod-lc.XXXXXX)
-PIDS=
-
-cleanup() {
-	local p
-
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	unload
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tmpdir kmod-lc
+NETNS="$NSA $NSB"	# deleted at exit (tests/lib.sh)
+at_exit unload
 
 echo "1..9"
 load
@@ -139,7 +126,7 @@ tc -n "$NSA" qdisc del dev va$ID root
 LOOP=$!
 PIDS="$PIDS $LOOP"
 fail=0
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	insmod "$KO" || { fail=$((fail + 1)); continue; }
 	sleep 0.2
 	rmmod totem || fail=$((fail + 1))

@@ -5,36 +5,10 @@
 # the first unload left registered).  TAP; run in the test VM by vm-suite.sh,
 # which also fails the test on WARNING/BUG/Oops in the kernel log.
 
-ko=${TOTEM_KO:-}
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-loaded() {
-	grep -q '^totem ' /proc/modules
-}
-
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if [ -z "$ko" ] || [ ! -f "$ko" ]; then
-	echo "1..0 # SKIP no module (TOTEM_KO=$ko)"
-	exit 4
-fi
-if [ ! -e /proc/modules ]; then
-	echo "1..0 # SKIP kernel without module support"
-	exit 4
-fi
+# shellcheck source=tests/kmod/lib.sh
+. "$(dirname "$0")/../kmod/lib.sh"
+ko=$KO
+need_module
 
 echo "1..9"
 vermagic=$(modinfo -F vermagic "$ko")
@@ -58,4 +32,4 @@ for round in 1 2; do
 	ok $rc "round $round: rmmod totem and it is gone"
 done
 
-[ $failed = 0 ]
+finish
