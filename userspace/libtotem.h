@@ -79,6 +79,11 @@ int totem_config_format_kv(const struct totem_config *cfg, const char *key,
 extern const char *const totem_config_keys[];	/* NULL-terminated */
 void totem_config_default(struct totem_config *cfg);
 
+/* "ESTABLISHED", "LISTEN", ... for a TCP state; "UNKNOWN" otherwise. */
+const char *totem_tcp_state_name(unsigned int state);
+/* The TCP state named @name, 0 if there is none. */
+unsigned int totem_tcp_state_parse(const char *name);
+
 /* Parse "addr:port" / "[addr6]:port" into s (family, addr, port). */
 int totem_endpoint_parse(const char *text, __u8 *family, __u8 addr[16],
 			 __u16 *port);

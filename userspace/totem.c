@@ -249,28 +249,6 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- formatting of one socket ---- */
 
-static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED",
-	[2] = "SYN_SENT",
-	[3] = "SYN_RECV",
-	[4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",
-	[6] = "TIME_WAIT",
-	[7] = "CLOSE",
-	[8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",
-	[10] = "LISTEN",
-	[11] = "CLOSING",
-	[12] = "NEW_SYN_RECV",
-};
-
-static const char *state_name(unsigned int st)
-{
-	if (st < sizeof(tcp_states) / sizeof(tcp_states[0]) && tcp_states[st])
-		return tcp_states[st];
-	return "UNKNOWN";
-}
-
 static void addr_str(int family, const __u8 *addr, char *buf, size_t len)
 {
 	if (!inet_ntop(family, addr, buf, len))
@@ -424,7 +402,8 @@ static void print_sock(const struct totem_sock *s, bool detail)
 
 	open_json_object(NULL);
 	print_string(PRINT_JSON, "family", NULL, s->family == AF_INET6 ? "inet6" : "inet");
-	print_string(PRINT_ANY, "state", detail ? "%s" : "%-11s ", state_name(s->state));
+	print_string(PRINT_ANY, "state", detail ? "%s" : "%-11s ",
+		     totem_tcp_state_name(s->state));
 	print_string(PRINT_ANY, "local", detail ? " %s" : "%-21s ", local);
 	print_string(PRINT_ANY, "remote", detail ? " -> %s" : "%-21s ", remote);
 	print_u64(PRINT_ANY, "netns", detail ? " netns %llu\n" : NULL, s->netns);

@@ -394,28 +394,6 @@ static void events_close(struct events *ev)
 	}
 }
 
-static const char *const tcp_states[] = {
-	[1] = "ESTABLISHED",
-	[2] = "SYN_SENT",
-	[3] = "SYN_RECV",
-	[4] = "FIN_WAIT1",
-	[5] = "FIN_WAIT2",
-	[6] = "TIME_WAIT",
-	[7] = "CLOSE",
-	[8] = "CLOSE_WAIT",
-	[9] = "LAST_ACK",
-	[10] = "LISTEN",
-	[11] = "CLOSING",
-	[12] = "NEW_SYN_RECV",
-};
-
-static const char *state_name(unsigned int st)
-{
-	if (st < sizeof(tcp_states) / sizeof(tcp_states[0]) && tcp_states[st])
-		return tcp_states[st];
-	return "UNKNOWN";
-}
-
 static const char *event_type(__u32 t)
 {
 	switch (t) {
@@ -479,7 +457,7 @@ static int event_json(const struct totem_event *e, char *buf, size_t len)
 			"\"remote\":\"%s\",\"netns\":%u,\"cookie\":%llu,\"pid\":%s,"
 			"\"comm\":%s,\"uid\":%u,\"peer\":%s}\n",
 			event_type(e->type), e->family == AF_INET6 ? "inet6" : "inet",
-			state_name(e->state), local, remote, e->netns,
+			totem_tcp_state_name(e->state), local, remote, e->netns,
 			(unsigned long long)e->cookie, pid, qcomm, r->owner.uid, peer);
 }
 

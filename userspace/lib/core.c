@@ -504,3 +504,37 @@ int totem_endpoint_parse(const char *text, __u8 *family, __u8 addr[16],
 	*family = AF_INET;
 	return parse_port(colon + 1, port);
 }
+
+static const char *const tcp_state_names[] = {
+	[1] = "ESTABLISHED",
+	[2] = "SYN_SENT",
+	[3] = "SYN_RECV",
+	[4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",
+	[6] = "TIME_WAIT",
+	[7] = "CLOSE",
+	[8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",
+	[10] = "LISTEN",
+	[11] = "CLOSING",
+	[12] = "NEW_SYN_RECV",
+};
+
+#define N_TCP_STATES (sizeof(tcp_state_names) / sizeof(tcp_state_names[0]))
+
+const char *totem_tcp_state_name(unsigned int state)
+{
+	if (state < N_TCP_STATES && tcp_state_names[state])
+		return tcp_state_names[state];
+	return "UNKNOWN";
+}
+
+unsigned int totem_tcp_state_parse(const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i < N_TCP_STATES; i++)
+		if (!strcmp(name, tcp_state_names[i]))
+			return i;
+	return 0;
+}

@@ -1008,21 +1008,6 @@ static int j_skip(struct jscan *j, int depth)
 	return -EINVAL;
 }
 
-static const char *const tcp_state_names[] = {
-	[TCP_ESTABLISHED] = "ESTABLISHED",
-	[TCP_SYN_SENT] = "SYN_SENT",
-	[TCP_SYN_RECV] = "SYN_RECV",
-	[TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[TCP_TIME_WAIT] = "TIME_WAIT",
-	[TCP_CLOSE] = "CLOSE",
-	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_LAST_ACK] = "LAST_ACK",
-	[TCP_LISTEN] = "LISTEN",
-	[TCP_CLOSING] = "CLOSING",
-	[12] = "NEW_SYN_RECV",
-};
-
 static int j_peer(struct jscan *j, struct totem_peer *p)
 {
 	unsigned long long v;
@@ -1091,16 +1076,6 @@ static int j_peer(struct jscan *j, struct totem_peer *p)
 	return j_eat(j, '}') ? 0 : -EINVAL;
 }
 
-static __u8 state_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 1; i < sizeof(tcp_state_names) / sizeof(tcp_state_names[0]); i++)
-		if (tcp_state_names[i] && !strcmp(name, tcp_state_names[i]))
-			return i;
-	return 0;
-}
-
 #define HAVE_LOCAL 0x1
 #define HAVE_REMOTE 0x2
 
@@ -1117,7 +1092,7 @@ static int j_event_field(struct jscan *j, const char *key, struct totem_sock *s,
 	if (!strcmp(key, "state")) {
 		if (j_string(j, str, sizeof(str)))
 			return -EINVAL;
-		s->state = state_parse(str);
+		s->state = totem_tcp_state_parse(str);
 		return 0;
 	}
 	if (!strcmp(key, "local") || !strcmp(key, "remote")) {
