@@ -106,8 +106,15 @@ own = [e for e in ev if e["event"] == "owner"]
 srv = {e["remote"] for e in own if e["local"] == "127.0.0.1:7300"}
 cli = {e["local"] for e in own if e["remote"] == "127.0.0.1:7300"}
 assert len(srv) == n and srv == cli, (len(srv), len(cli))
-assert all(e["pid"] == pid and e["comm"].startswith("python") for e in own), "pids"
-assert all(e["family"] == "inet" and e["state"] == "ESTABLISHED" for e in own)
+bad = [e for e in own if e["pid"] != pid or not e["comm"].startswith("python")]
+assert not bad, bad[:3]
+# A scan can catch a client end while its SYN is still queued on loopback
+# (softirq deferred to ksoftirqd under load): its owner is known already,
+# in SYN_SENT.  A server end has an owner only once accepted.
+bad = [e for e in own if e["family"] != "inet" or not (
+    e["state"] == "ESTABLISHED" or
+    (e["state"] == "SYN_SENT" and e["remote"] == "127.0.0.1:7300"))]
+assert not bad, bad[:3]
 EOF
 	tap $? "$m: one owner event per end, each naming pid $CPID"
 done
