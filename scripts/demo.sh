@@ -137,23 +137,15 @@ ip -n "$NS_W" link set "td${ID}v" up
 ip -n "$NS_D" link set "td${ID}d" up
 echo "  namespaces: $NS_C, $NS_W, $NS_D"
 
-# ---- 3. record closed connections ----
-step "3. Listen to totemd's events"
-say "Most connections are over in milliseconds. To count them afterwards,\
- we keep a log of totemd's event stream (\"totem -j monitor\"): each\
- connection that closes is reported with both processes."
-# totemd's end of each subscriber's connection is named by the socket's path
-sock=${TOTEM_RUNDIR:-/run/totem}/events.sock
-subscribers() { ss -xH state connected src "$sock" 2>/dev/null | wc -l; }
-before=$(subscribers)
-"$TOTEM" -j monitor >"$TMP/events.jsonl" 2>"$TMP/monitor.err" &
-MONITOR_PID=$!
-PIDS="$PIDS $MONITOR_PID"
-if ! poll 50 sh -c "kill -0 $MONITOR_PID 2>/dev/null && [ \$(ss -xH state connected src '$sock' |
-	wc -l) -gt $before ]"; then
-	say "(no event stream, so closed connections will not be counted:\
- $(cat "$TMP/monitor.err"))"
-fi
+# ---- 3. closed connections ----
+step "3. Closed connections are remembered"
+say "Most connections are over in milliseconds. totemd keeps the last few\
+ thousand that closed (\"history\" in totemd.conf), each with both\
+ processes, so that they still count when we draw the map at the end:\
+ \"totem monitor --history\" shows them."
+closed() { # closed connection ends of the client <-> web link in totemd's history
+	"$TOTEM" -j monitor --history --no-follow 2>/dev/null | grep -c '"event":"close".*10\.99\.1\.'
+}
 
 # ---- 4. the application ----
 step "4. Start the application"
@@ -186,10 +178,13 @@ poll 300 sh -c "[ \$(ip netns exec '$NS_C' ss -Htn state established 'dport = :8
 	wc -l) -ge $HOLD ]" || die "the client did not finish its requests: $(cat "$TMP/client.out")"
 # the close events of the last short connections may still be on their way
 want=$((2 * REQUESTS))
-poll 50 sh -c "[ \$(grep -c '\"event\":\"close\".*10\\.99\\.1\\.' '$TMP/events.jsonl') \
-	-ge $want ]"
-echo "  done: $(grep -c '"event":"close".*10\.99\.1\.' "$TMP/events.jsonl") closed connection" \
-	"ends recorded (a connection has two)"
+n=0
+for _ in $(seq 50); do
+	n=$(closed)
+	[ "$n" -ge "$want" ] && break
+	sleep 0.1
+done
+echo "  done: $n closed connection ends in totemd's history (a connection has two)"
 
 # ---- 5. per-socket attribution ----
 step "5. Ask each tier: who owns each socket, and who is on the other end?"
@@ -212,8 +207,8 @@ step "6. The application's map, from the sockets of all three tiers"
 say "Each line is a pair of processes: the client side, the server side,\
  the server's port, how many connections were seen (including closed\
  ones), and how many are open now."
-TOPO_ARGS=(-n "$NS_C" -n "$NS_W" -n "$NS_D" -e "$TMP/events.jsonl")
-printf '%s$ %s%s\n' "$D" "totem topology -n $NS_C -n $NS_W -n $NS_D -e events.jsonl" "$N"
+TOPO_ARGS=(-n "$NS_C" -n "$NS_W" -n "$NS_D")
+printf '%s$ %s%s\n' "$D" "totem topology -n $NS_C -n $NS_W -n $NS_D" "$N"
 "${TOPOLOGY[@]}" "${TOPO_ARGS[@]}" || die "topology failed"
 "${TOPOLOGY[@]}" --format json "${TOPO_ARGS[@]}" >"$TMP/topology.json" ||
 	die "topology --format json failed"

@@ -36,6 +36,8 @@ $(OUT)/totem $(OUT)/totemd: $(OUT)/%: $(USER_OUT)/%.o $(LIBTOTEM_A)
 
 # `totem topology` (also linked into the demo's totem-topology).
 $(OUT)/totem: $(USER_OUT)/topology_cmd.o
+# the daemon's config file and event service
+$(OUT)/totemd: $(USER_OUT)/daemon_conf.o $(USER_OUT)/events.o
 
 $(USER_OUT):
 	$(Q)mkdir -p $@

@@ -84,6 +84,27 @@ const char *totem_tcp_state_name(unsigned int state);
 /* The TCP state named @name, 0 if there is none. */
 unsigned int totem_tcp_state_parse(const char *name);
 
+/*
+ * Events from totemd: its socket $TOTEM_RUNDIR/events.sock (default
+ * /run/totem; root and the "totem" group) carries one JSON object per
+ * line, as `totem -j monitor` prints them: "owner", "peer" and "close"
+ * events, the same whichever path totemd runs.
+ *   TOTEM_MONITOR_HISTORY: first the connections totemd saw close recently
+ *     (a bounded history, oldest first, as "close" events);
+ *   TOTEM_MONITOR_FOLLOW: live events, until totemd stops.
+ * With HISTORY alone the stream ends after the history.
+ */
+struct totem_monitor;
+#define TOTEM_MONITOR_HISTORY	0x1
+#define TOTEM_MONITOR_FOLLOW	0x2
+int totem_monitor_open(struct totem_monitor **m, unsigned int flags);
+/* The next event line, without its newline, valid until the next call:
+ * 1; 0 at the end of the stream; -errno. */
+int totem_monitor_next(struct totem_monitor *m, const char **line);
+void totem_monitor_close(struct totem_monitor *m);
+/* Where totemd keeps its status file and sockets: $TOTEM_RUNDIR or /run/totem. */
+const char *totem_rundir(void);
+
 /* Parse "addr:port" / "[addr6]:port" into s (family, addr, port). */
 int totem_endpoint_parse(const char *text, __u8 *family, __u8 addr[16],
 			 __u16 *port);

@@ -3,12 +3,13 @@
  * `totem topology`: which process talks to which.
  *
  *   totem [-j] [-b BACKEND] topology [--format text|dot|json]
- *         [-n|--netns NAME]... [-e|--events FILE]...
+ *         [-n|--netns NAME]... [-e|--events FILE]... [--no-history]
  *
- * The sockets of each named network namespace (default: the caller's) and
- * the closed connections recorded in FILE (lines of `totem -j monitor`,
- * i.e. totemd's event stream; only those of the namespaces looked at) go
- * into one topology.  All sockets are taken as seen on this host: its host
+ * The sockets of each named network namespace (default: the caller's),
+ * the closed connections totemd remembers (its history, when totemd runs)
+ * and those recorded in FILE (lines of `totem -j monitor`, i.e. totemd's
+ * event stream) go into one topology; closed connections count only for
+ * the namespaces looked at.  All sockets are taken as seen on this host: its host
  * id is the one the backend's config reports.
  */
 #include <errno.h>
@@ -42,6 +43,8 @@ static void topology_usage(FILE *f)
 		"                     or a path); repeatable; default: this namespace\n"
 		"  -e, --events FILE  closed connections from FILE, as written by\n"
 		"                     `totem -j monitor`; repeatable; '-' is stdin\n"
+		"      --no-history   leave out the closed connections totemd remembers\n"
+		"                     (by default included when totemd runs)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"  totem topology --format dot | dot -Tpng -o topology.png\n");
@@ -150,6 +153,45 @@ static bool netns_wanted(const __u32 *ns, unsigned int n, __u32 netns)
 	return false;
 }
 
+/* One line of totemd's event stream: a close event counts. */
+static int add_event_line(struct totem_topo *tp, const char *line, __u32 host_id,
+			  const __u32 *ns, unsigned int nns)
+{
+	struct totem_sock s;
+
+	/* a line cut short by a monitor killed mid-write is skipped */
+	if (totem_topo_event_parse(line, &s) != 1)
+		return 0;
+	if (!netns_wanted(ns, nns, s.netns))
+		return 0;
+	return totem_topo_add(tp, host_id, &s, TOTEM_TOPO_CLOSED);
+}
+
+/*
+ * The closed connections totemd remembers.  No totemd (no socket, or
+ * nobody listening) means no history: not an error.
+ */
+static int add_history(struct totem_topo *tp, __u32 host_id, const __u32 *ns,
+		       unsigned int nns)
+{
+	struct totem_monitor *m;
+	const char *line;
+	int err;
+
+	err = totem_monitor_open(&m, TOTEM_MONITOR_HISTORY);
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		return 0;
+	if (err)
+		return err;
+	while ((err = totem_monitor_next(m, &line)) > 0) {
+		err = add_event_line(tp, line, host_id, ns, nns);
+		if (err)
+			break;
+	}
+	totem_monitor_close(m);
+	return err;
+}
+
 /* Closed connections from a `totem -j monitor` file. */
 static int add_events(struct totem_topo *tp, const char *path, __u32 host_id,
 		      const __u32 *ns, unsigned int nns)
@@ -162,14 +204,7 @@ static int add_events(struct totem_topo *tp, const char *path, __u32 host_id,
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		struct totem_sock s;
-
-		/* a line cut short by a monitor killed mid-write is skipped */
-		if (totem_topo_event_parse(line, &s) != 1)
-			continue;
-		if (!netns_wanted(ns, nns, s.netns))
-			continue;
-		err = totem_topo_add(tp, host_id, &s, TOTEM_TOPO_CLOSED);
+		err = add_event_line(tp, line, host_id, ns, nns);
 		if (err)
 			break;
 	}
@@ -187,6 +222,7 @@ int totem_cmd_topology(enum totem_backend backend, int argc, char **argv, int js
 		{ "format", required_argument, NULL, 'f' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "no-history", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -197,6 +233,7 @@ int totem_cmd_topology(enum totem_backend backend, int argc, char **argv, int js
 	struct totem_topo *tp = NULL;
 	char what[256];
 	int c, err, rc = 1, home = -1;
+	bool history = true;
 
 	optind = 1;
 	opterr = 0;
@@ -216,6 +253,9 @@ int totem_cmd_topology(enum totem_backend backend, int argc, char **argv, int js
 			if (nevents == MAX_EVENTS_FILES)
 				return topo_usage_error("too many event files at '%s'", optarg);
 			events[nevents++] = optarg;
+			break;
+		case 'N':
+			history = false;
 			break;
 		case 'h':
 			topology_usage(stdout);
@@ -266,6 +306,21 @@ int totem_cmd_topology(enum totem_backend backend, int argc, char **argv, int js
 		}
 		if (err) {
 			topo_fail(json, "netns %s: %s: %s", netns[i], what, strerror(-err));
+			goto out;
+		}
+	}
+	if (history) {
+		err = add_history(tp, host_id, ns_ino, nns);
+		if (err == -EACCES || err == -EPERM) {
+			/* root and the totem group only: the live sockets still tell a lot */
+			fprintf(stderr, "totem: topology: %s/events.sock: %s; closed connections "
+					"left out\n",
+				totem_rundir(), strerror(-err));
+			err = 0;
+		}
+		if (err) {
+			topo_fail(json, "totemd's history (%s/events.sock): %s", totem_rundir(),
+				  strerror(-err));
 			goto out;
 		}
 	}

@@ -31,7 +31,6 @@
 #endif
 
 #define EXIT_USAGE 2
-#define TOTEM_RUNDIR_DEFAULT "/run/totem"
 
 /* ---- output: one print path for text and JSON ---- */
 
@@ -216,7 +215,8 @@ static void usage(FILE *f)
 		"  status                             backend, kernel and totemd's choice\n"
 		"  stats                              counters\n"
 		"  config [KEY [VALUE]]               show all, show one, or set one key\n"
-		"  monitor                            print events from totemd as they happen\n"
+		"  monitor [--history [--no-follow]]  events from totemd as they happen; first\n"
+		"                                     the connections it saw close recently\n"
 		"  topology [-f text|dot|json] [-n NS]... [-e FILE]...\n"
 		"                                     processes and who connects to whom\n"
 		"\n"
@@ -605,13 +605,6 @@ static int cmd_lookup(enum totem_backend b, int argc, char **argv)
 	return rc;
 }
 
-static const char *rundir(void)
-{
-	const char *d = getenv("TOTEM_RUNDIR");
-
-	return d && *d ? d : TOTEM_RUNDIR_DEFAULT;
-}
-
 /* totemd's status file: key=value lines, see totemd.c. */
 struct daemon_status {
 	long pid;
@@ -627,7 +620,7 @@ static int read_daemon_status(struct daemon_status *d)
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(path, sizeof(path), "%s/status", rundir());
+	snprintf(path, sizeof(path), "%s/status", totem_rundir());
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -872,54 +865,52 @@ static void event_field(const char *line, const char *key, char *out, size_t len
 }
 
 /*
- * monitor: totemd serves events on $TOTEM_RUNDIR/events.sock as JSON
- * lines; -j passes them through (one object per line, like ip -j
- * monitor), text shows one line per event.
+ * monitor: totemd's events (libtotem's totem_monitor_*), -j passes its
+ * JSON lines through (one object per line, like ip -j monitor), text
+ * shows one line per event.  --history first prints the connections
+ * totemd saw close recently; --no-follow stops after them.
  */
 static int cmd_monitor(enum totem_backend b, int argc, char **argv)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char buf[8192];
-	FILE *f;
-	int fd;
+	unsigned int flags = TOTEM_MONITOR_FOLLOW;
+	struct totem_monitor *m;
+	const char *line;
+	int i, err;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--history") || !strcmp(argv[i], "-H"))
+			flags |= TOTEM_MONITOR_HISTORY;
+		else if (!strcmp(argv[i], "--no-follow"))
+			flags &= ~TOTEM_MONITOR_FOLLOW;
+		else
+			return usage_error("monitor: unexpected argument '%s'", argv[i]);
 	}
-	if (argc > 1)
-		return usage_error("monitor: unexpected argument '%s'", argv[1]);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/events.sock", rundir());
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		int e = errno;
-
-		close(fd);
-		return fail("%s: %s (is totemd running?)", sun.sun_path, strerror(e));
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return fail("fdopen: %s", strerror(errno));
-	}
+	if (!flags)
+		return usage_error("monitor: %s", "--no-follow needs --history");
+	err = totem_monitor_open(&m, flags);
+	if (err)
+		return fail("%s/events.sock: %s (is totemd running?)", totem_rundir(),
+			    strerror(-err));
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((err = totem_monitor_next(m, &line)) > 0) {
 		char ev[16], st[16], local[64], remote[64], pid[16], comm[32], peer[16];
 		const char *pp;
 
 		if (json) {
-			fputs(buf, stdout);
+			puts(line);
 			continue;
 		}
-		event_field(buf, "event", ev, sizeof(ev));
-		event_field(buf, "state", st, sizeof(st));
-		event_field(buf, "local", local, sizeof(local));
-		event_field(buf, "remote", remote, sizeof(remote));
-		event_field(buf, "pid", pid, sizeof(pid));
-		event_field(buf, "comm", comm, sizeof(comm));
-		pp = strstr(buf, "\"peer\":{");
+		event_field(line, "event", ev, sizeof(ev));
+		event_field(line, "state", st, sizeof(st));
+		event_field(line, "local", local, sizeof(local));
+		event_field(line, "remote", remote, sizeof(remote));
+		event_field(line, "pid", pid, sizeof(pid));
+		event_field(line, "comm", comm, sizeof(comm));
+		pp = strstr(line, "\"peer\":{");
 		if (pp)
 			event_field(pp + 7, "pid", peer, sizeof(peer));
 		else
@@ -927,7 +918,9 @@ static int cmd_monitor(enum totem_backend b, int argc, char **argv)
 		printf("%-5s %-11s %-21s %-21s %s/%s peer %s\n", ev, st, local, remote, pid, comm,
 		       peer);
 	}
-	fclose(f);
+	totem_monitor_close(m);
+	if (err < 0)
+		return fail("events: %s", strerror(-err));
 	return 0;
 }
 

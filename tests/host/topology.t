@@ -30,6 +30,9 @@ NS_W=totem-topo-$ID-w
 NS_D=totem-topo-$ID-d
 tmpdir topo
 export TOTEM_BACKEND=proc
+# no totemd here: its history (of namespaces that may have had the
+# inode numbers ours have now) stays out of these topologies
+export TOTEM_RUNDIR=$TMP/run
 
 topo() { "${TOPO[@]}" -b proc "$@"; }
 
