@@ -10,6 +10,9 @@
  * of /proc, at most once per query, and that walk rebuilds the cache.  A
  * socket held by several processes (fork, fd passing) is reported with
  * the lowest PID that holds it.
+ *
+ * The same owner lookup fills in, on the other paths, the sockets that
+ * have no record there: those opened before totem started (core.c).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -40,7 +43,7 @@ struct owner_ent {
 	__u64 cgroup_id;
 };
 
-struct proc_priv {
+struct totem_proc_owners {
 	struct owner_ent *bucket[OWNER_BUCKETS];
 	__u32 netns;
 	char cgroot[64]; /* cgroup v2 mount, "" if none */
@@ -62,7 +65,7 @@ static unsigned int owner_hash(__u64 inode)
 	return (inode * 0x9E3779B97F4A7C15ULL) >> 54; /* top 10 bits */
 }
 
-static void owner_clear(struct proc_priv *p)
+static void owner_clear(struct totem_proc_owners *p)
 {
 	unsigned int i;
 
@@ -76,7 +79,7 @@ static void owner_clear(struct proc_priv *p)
 	}
 }
 
-static struct owner_ent *owner_find(struct proc_priv *p, __u64 inode)
+static struct owner_ent *owner_find(struct totem_proc_owners *p, __u64 inode)
 {
 	struct owner_ent *e;
 
@@ -86,7 +89,7 @@ static struct owner_ent *owner_find(struct proc_priv *p, __u64 inode)
 	return NULL;
 }
 
-static int owner_add(struct proc_priv *p, __u64 inode, __u32 pid, __u32 fd)
+static int owner_add(struct totem_proc_owners *p, __u64 inode, __u32 pid, __u32 fd)
 {
 	struct owner_ent *e = owner_find(p, inode);
 
@@ -131,7 +134,7 @@ static int is_number(const char *s)
 }
 
 /* Walk /proc/[0-9]+/fd and rebuild the inode -> owner cache. */
-static int owner_rescan(struct proc_priv *p)
+static int owner_rescan(struct totem_proc_owners *p)
 {
 	struct dirent *pd, *fdd;
 	DIR *proc, *fds;
@@ -209,7 +212,7 @@ static void read_comm(__u32 pid, char comm[16])
 }
 
 /* cgroup v2 id of @pid: the inode of its cgroup directory (kernfs id). */
-static __u64 read_cgroup_id(const struct proc_priv *p, __u32 pid)
+static __u64 read_cgroup_id(const struct totem_proc_owners *p, __u32 pid)
 {
 	char path[64], line[512], dir[600];
 	struct stat st;
@@ -239,7 +242,7 @@ static __u64 read_cgroup_id(const struct proc_priv *p, __u32 pid)
  * `ip netns exec` mounts a fresh /sys without cgroups: fall back to the
  * initial mount namespace's view through /proc/1/root.
  */
-static void find_cgroot(struct proc_priv *p)
+static void find_cgroot(struct totem_proc_owners *p)
 {
 	static const char *const cand[] = {
 		"/sys/fs/cgroup/unified",
@@ -371,7 +374,7 @@ static void table_unique(struct proc_table *tab)
 	tab->n = o + 1;
 }
 
-static int tables_read(struct proc_priv *p, struct proc_table *tab)
+static int tables_read(struct totem_proc_owners *p, struct proc_table *tab)
 {
 	int err;
 
@@ -388,14 +391,18 @@ static int tables_read(struct proc_priv *p, struct proc_table *tab)
 	return 0;
 }
 
-/* Fill in the owner of @e from its inode; *rescanned limits the /proc walk to one. */
-static int fill_owner_inode(struct proc_priv *p, struct proc_ent *e, int *rescanned)
+/*
+ * The process holding socket @inode into @o (tgid, comm, cgroup id; flag
+ * TOTEM_OWNER_F_PROC); @o is left alone if none is found.  *rescanned
+ * limits the /proc walk to one per query.
+ */
+int totem_proc_owner_fill(struct totem_proc_owners *p, __u64 inode, struct totem_owner *o,
+			  int *rescanned)
 {
-	struct totem_owner *o = &e->s.rec.owner;
 	struct owner_ent *oe;
 	int err;
 
-	oe = owner_find(p, e->s.inode);
+	oe = owner_find(p, inode);
 	if (oe && !owner_valid(oe))
 		oe = NULL;
 	if (!oe && !*rescanned) {
@@ -403,7 +410,7 @@ static int fill_owner_inode(struct proc_priv *p, struct proc_ent *e, int *rescan
 		if (err)
 			return err;
 		*rescanned = 1;
-		oe = owner_find(p, e->s.inode);
+		oe = owner_find(p, inode);
 	}
 	if (!oe)
 		return 0;
@@ -438,7 +445,7 @@ static int listener_covers(const struct proc_ent *l, const struct proc_ent *e)
  * 0) yet: until accept(), its owner is the listener's, as on the other
  * paths.  TIME_WAIT and orphans, also without inode, stay unowned.
  */
-static int fill_owner_listener(struct proc_priv *p, struct proc_table *tab,
+static int fill_owner_listener(struct totem_proc_owners *p, struct proc_table *tab,
 			       struct proc_ent *e, int *rescanned)
 {
 	size_t i;
@@ -452,7 +459,7 @@ static int fill_owner_listener(struct proc_priv *p, struct proc_table *tab,
 		if (!l->s.inode || !listener_covers(l, e))
 			continue;
 		if (!l->s.rec.owner.tgid) {
-			err = fill_owner_inode(p, l, rescanned);
+			err = totem_proc_owner_fill(p, l->s.inode, &l->s.rec.owner, rescanned);
 			if (err)
 				return err;
 		}
@@ -466,12 +473,12 @@ static int fill_owner_listener(struct proc_priv *p, struct proc_table *tab,
 	return 0;
 }
 
-static int fill_owner(struct proc_priv *p, struct proc_table *tab, struct proc_ent *e,
+static int fill_owner(struct totem_proc_owners *p, struct proc_table *tab, struct proc_ent *e,
 		      int *rescanned)
 {
 	e->s.rec.owner.uid = e->uid;
 	if (e->s.inode)
-		return fill_owner_inode(p, e, rescanned);
+		return totem_proc_owner_fill(p, e->s.inode, &e->s.rec.owner, rescanned);
 	return fill_owner_listener(p, tab, e, rescanned);
 }
 
@@ -480,31 +487,39 @@ static int proc_probe(void)
 	return access("/proc/net/tcp", R_OK) ? -errno : 0;
 }
 
-static int proc_open(struct totem *t)
+int totem_proc_owners_open(struct totem_proc_owners **po)
 {
-	struct proc_priv *p;
+	struct totem_proc_owners *p;
 	struct stat st;
 
-	if (access("/proc/net/tcp", R_OK))
-		return -errno;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	if (!stat("/proc/self/ns/net", &st))
 		p->netns = st.st_ino;
 	find_cgroot(p);
-	t->priv = p;
+	*po = p;
 	return 0;
 }
 
-static void proc_close(struct totem *t)
+void totem_proc_owners_close(struct totem_proc_owners *p)
 {
-	struct proc_priv *p = t->priv;
-
 	if (!p)
 		return;
 	owner_clear(p);
 	free(p);
+}
+
+static int proc_open(struct totem *t)
+{
+	if (access("/proc/net/tcp", R_OK))
+		return -errno;
+	return totem_proc_owners_open((struct totem_proc_owners **)&t->priv);
+}
+
+static void proc_close(struct totem *t)
+{
+	totem_proc_owners_close(t->priv);
 	t->priv = NULL;
 }
 
@@ -538,7 +553,7 @@ static int ent_matches(const struct proc_ent *e, const struct totem_sock *k)
 static int proc_lookup(struct totem *t, const struct totem_sock *key,
 		       struct totem_sock *out)
 {
-	struct proc_priv *p = t->priv;
+	struct totem_proc_owners *p = t->priv;
 	struct proc_table tab;
 	int rescanned = 0;
 	int err;
@@ -563,7 +578,7 @@ static int proc_lookup(struct totem *t, const struct totem_sock *key,
 
 static int proc_dump(struct totem *t, totem_sock_cb cb, void *arg)
 {
-	struct proc_priv *p = t->priv;
+	struct totem_proc_owners *p = t->priv;
 	struct proc_table tab;
 	int rescanned = 0;
 	int err;

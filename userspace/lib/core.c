@@ -5,13 +5,16 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netlink/netlink.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
@@ -166,20 +169,209 @@ void totem_close(struct totem *t)
 		return;
 	if (t->ops->close)
 		t->ops->close(t);
+	totem_proc_owners_close(t->owners);
 	free(t);
+}
+
+/*
+ * A socket the bpf or kmod path has no owner for was opened before that
+ * path was running (or by the kernel itself): its owner, if a process
+ * holds it, comes from /proc, flagged TOTEM_OWNER_F_PROC, as on the proc
+ * path.  Sockets without a file (accept queue, TIME_WAIT) have none.
+ * The bpf path lists every socket (sock_diag), records or not; the
+ * module lists only those its table has, so on the kmod path the sockets
+ * it never saw come from the proc path's listing (kmod_rest()).
+ */
+static int owner_fill(struct totem *t, struct totem_sock *s, int *rescanned)
+{
+	struct totem_owner *o = &s->rec.owner;
+	char path[32];
+	struct stat st;
+	int err;
+
+	if (t->backend == TOTEM_BACKEND_PROC || o->tgid || !s->inode ||
+	    s->state == TCP_TIME_WAIT)
+		return 0;
+	if (!t->owners) {
+		err = totem_proc_owners_open(&t->owners);
+		if (err)
+			return err;
+	}
+	err = totem_proc_owner_fill(t->owners, s->inode, o, rescanned);
+	if (err || !o->tgid)
+		return err;
+	/* the process's uid, as /proc shows it (no socket uid here) */
+	snprintf(path, sizeof(path), "/proc/%u", o->tgid);
+	if (!stat(path, &st))
+		o->uid = st.st_uid;
+	return 0;
+}
+
+/* The proc path's queries, on @t's owner cache. */
+static int proc_view(struct totem *t, struct totem *pt)
+{
+	int err;
+
+	if (!t->owners) {
+		err = totem_proc_owners_open(&t->owners);
+		if (err)
+			return err;
+	}
+	memset(pt, 0, sizeof(*pt));
+	pt->backend = TOTEM_BACKEND_PROC;
+	pt->ops = &totem_proc_ops;
+	pt->priv = t->owners;
+	return 0;
 }
 
 int totem_sock_lookup(struct totem *t, const struct totem_sock *key,
 		      struct totem_sock *out)
 {
+	int err, rescanned = 0;
+
 	if (key->family != AF_INET && key->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	return t->ops->lookup ? t->ops->lookup(t, key, out) : -EOPNOTSUPP;
+	if (!t->ops->lookup)
+		return -EOPNOTSUPP;
+	err = t->ops->lookup(t, key, out);
+	if (err == -ENOENT && t->backend == TOTEM_BACKEND_KMOD) {
+		struct totem pt;
+
+		err = proc_view(t, &pt);
+		return err ?: totem_proc_ops.lookup(&pt, key, out);
+	}
+	return err ?: owner_fill(t, out, &rescanned);
+}
+
+/* The connections a dump has passed on: (family, ends) hashed. */
+struct seen_set {
+	__u64 *h; /* 0: empty slot */
+	size_t n, cap; /* cap: a power of two */
+};
+
+static __u64 fnv(__u64 h, const void *p, size_t n)
+{
+	const __u8 *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Not the state: the same connection may have moved on between the two. */
+static __u64 sock_key(const struct totem_sock *s)
+{
+	size_t alen = s->family == AF_INET ? 4 : 16;
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	h = fnv(h, &s->family, 1);
+	h = fnv(h, &s->sport, 2);
+	h = fnv(h, &s->dport, 2);
+	h = fnv(h, s->saddr, alen);
+	h = fnv(h, s->daddr, alen);
+	return h ?: 1;
+}
+
+static int seen_add(struct seen_set *ss, __u64 k)
+{
+	size_t i;
+
+	if (2 * (ss->n + 1) > ss->cap) {
+		struct seen_set big = { .cap = ss->cap ? 2 * ss->cap : 1024 };
+
+		big.h = calloc(big.cap, sizeof(*big.h));
+		if (!big.h)
+			return -ENOMEM;
+		for (i = 0; i < ss->cap; i++)
+			if (ss->h[i])
+				seen_add(&big, ss->h[i]);
+		free(ss->h);
+		*ss = big;
+	}
+	for (i = k & (ss->cap - 1); ss->h[i]; i = (i + 1) & (ss->cap - 1))
+		if (ss->h[i] == k)
+			return 0;
+	ss->h[i] = k;
+	ss->n++;
+	return 0;
+}
+
+static bool seen_has(const struct seen_set *ss, __u64 k)
+{
+	size_t i;
+
+	if (!ss->cap)
+		return false;
+	for (i = k & (ss->cap - 1); ss->h[i]; i = (i + 1) & (ss->cap - 1))
+		if (ss->h[i] == k)
+			return true;
+	return false;
+}
+
+struct fill_ctx {
+	struct totem *t;
+	totem_sock_cb cb;
+	void *arg;
+	int rescanned;
+	int err;
+	bool stopped;
+	struct seen_set seen; /* kmod: what the module listed */
+};
+
+static int dump_fill(const struct totem_sock *s, void *arg)
+{
+	struct fill_ctx *f = arg;
+	struct totem_sock c;
+
+	if (f->t->backend == TOTEM_BACKEND_KMOD) {
+		f->err = seen_add(&f->seen, sock_key(s));
+		if (f->err)
+			return f->err;
+	}
+	if (s->rec.owner.tgid || !s->inode || s->state == TCP_TIME_WAIT) {
+		f->stopped = f->cb(s, f->arg);
+		return f->stopped;
+	}
+	c = *s;
+	f->err = owner_fill(f->t, &c, &f->rescanned);
+	if (f->err)
+		return f->err;
+	f->stopped = f->cb(&c, f->arg);
+	return f->stopped;
+}
+
+/* kmod: the sockets of this namespace the module has no entry for. */
+static int kmod_rest(const struct totem_sock *s, void *arg)
+{
+	struct fill_ctx *f = arg;
+
+	if (seen_has(&f->seen, sock_key(s)))
+		return 0;
+	f->stopped = f->cb(s, f->arg);
+	return f->stopped;
 }
 
 int totem_sock_dump(struct totem *t, totem_sock_cb cb, void *arg)
 {
-	return t->ops->dump ? t->ops->dump(t, cb, arg) : -EOPNOTSUPP;
+	struct fill_ctx f = { .t = t, .cb = cb, .arg = arg };
+	int err;
+
+	if (!t->ops->dump)
+		return -EOPNOTSUPP;
+	if (t->backend == TOTEM_BACKEND_PROC)
+		return t->ops->dump(t, cb, arg);
+	err = t->ops->dump(t, dump_fill, &f);
+	if (!err)
+		err = f.err;
+	if (!err && !f.stopped && t->backend == TOTEM_BACKEND_KMOD) {
+		struct totem pt;
+
+		err = proc_view(t, &pt);
+		if (!err)
+			err = totem_proc_ops.dump(&pt, kmod_rest, &f);
+	}
+	free(f.seen.h);
+	return err;
 }
 
 int totem_stats_get(struct totem *t, __u64 counters[TOTEM_CTR_MAX])

@@ -23,7 +23,22 @@ struct totem {
 	enum totem_backend backend;
 	const struct totem_backend_ops *ops;
 	void *priv;		/* the backend's state */
+	struct totem_proc_owners *owners; /* bpf, kmod: owners from /proc */
 };
+
+/*
+ * backend_proc.c's owner lookup (socket inode -> the process holding it,
+ * from /proc/PID/fd), for the paths whose kernel side was not there when a
+ * socket was opened.  totem_proc_owner_fill(): 0 (@o filled, or left alone
+ * when no process holds @inode) or -errno; *rescanned: at most one walk of
+ * /proc per query, start it at 0.
+ */
+struct totem_proc_owners;
+struct totem_owner;
+int totem_proc_owners_open(struct totem_proc_owners **po);
+void totem_proc_owners_close(struct totem_proc_owners *po);
+int totem_proc_owner_fill(struct totem_proc_owners *po, __u64 inode, struct totem_owner *o,
+			  int *rescanned);
 
 struct nlattr;
 /* kmod: one TOTEM_A_SOCK nest (reply or event) into a totem_sock. */
