@@ -54,10 +54,14 @@ all: kmod bpf userspace tests
 deps:
 	$(Q)scripts/deps.sh
 
+# The kernel's make must not see our O= (it would take it for its own
+# output tree): it gets no flags of ours but V and C.
 kmod:
 	$(Q)if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "kmod: no kernel build tree (set KDIR=...)" >&2; exit 1; fi
-	$(Q)$(MAKE) -C $(KDIR) M=$(SRC)/kmod $(if $(filter 1,$(V)),V=1) \
+	$(Q)env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS $(MAKE) --no-print-directory -C $(KDIR) \
+		M=$(SRC)/kmod \
+		$(if $(filter 1,$(V)),V=1) \
 		$(if $(C),C=$(C) CHECKFLAGS="-D__CHECK_ENDIAN__") modules
 
 include bpf/build.mk

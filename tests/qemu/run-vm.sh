@@ -78,7 +78,9 @@ sync_kmod() {
 
 t0=$(date +%s)
 sync_kmod || fail "cannot copy kmod/ to $dir/kmod"
-make -C "$kdir" M="$dir/kmod" modules >>"$log" 2>&1 ||
+# not our make's flags: its O= would become the kernel's output tree
+env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS make -C "$kdir" M="$dir/kmod" modules \
+	>>"$log" 2>&1 ||
 	{ tail -n 30 "$log" >&2; fail "totem.ko build failed (see $log)"; }
 ko=$dir/kmod/totem.ko
 [ -f "$ko" ] || fail "no $ko after build"
