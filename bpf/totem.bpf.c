@@ -87,9 +87,17 @@ struct {
 	__type(value, struct listen_val);
 } listen_owner SEC(".maps");
 
+#define EVENTS_RING_BYTES (1024 * 1024)
+/*
+ * totemd reads the ring on a timer (userspace/lib/engine_bpf.c); a submit
+ * wakes it only once this much waits, so that a connection's few events
+ * cost no wakeup (irq_work) each.
+ */
+#define EVENTS_WAKE_BYTES (EVENTS_RING_BYTES / 4)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1024 * 1024);
+	__uint(max_entries, EVENTS_RING_BYTES);
 } events SEC(".maps");
 
 /* Fields that exist only on some kernels (CO-RE flavor). */
@@ -166,7 +174,8 @@ static __always_inline void emit(__u32 type, struct sock *sk, __u64 cookie,
 	if (sk)
 		event_fill_sk(ev, sk);
 	__builtin_memcpy(&ev->rec, rec, sizeof(*rec));
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+			       EVENTS_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void emit_skops(__u32 type, struct bpf_sock_ops *skops,

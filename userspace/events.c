@@ -380,7 +380,7 @@ int totemd_event_json(const struct totem_event *e, char *buf, size_t len)
 void totemd_events_publish(struct totemd_events *ev, const struct totem_event *e)
 {
 	char line[1024];
-	int n = totemd_event_json(e, line, sizeof(line));
+	int i, n;
 
 	if (e->type == TOTEM_CMD_EVENT_CLOSE && ev->hcap) {
 		if (ev->hlen == ev->hcap) {
@@ -390,6 +390,12 @@ void totemd_events_publish(struct totemd_events *ev, const struct totem_event *e
 		}
 		ev->hist[(ev->hstart + ev->hlen++) % ev->hcap] = *e;
 	}
+	/* formatting is most of the cost: only for someone to read it */
+	for (i = 0; i < TOTEMD_MAX_SUBSCRIBERS && ev->sub[i].fd < 0; i++)
+		;
+	if (i == TOTEMD_MAX_SUBSCRIBERS && !totemd_verbose)
+		return;
+	n = totemd_event_json(e, line, sizeof(line));
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return;
 	totemd_log(LOG_DEBUG, "event %.*s", n - 1, line);

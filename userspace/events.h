@@ -44,5 +44,6 @@ int totemd_event_json(const struct totem_event *e, char *buf, size_t len);
 
 /* totemd.c */
 void totemd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern int totemd_verbose; /* LOG_DEBUG lines are logged */
 
 #endif /* _TOTEMD_EVENTS_H */

@@ -51,13 +51,13 @@
 #define DEFAULT_CONFIG "/etc/totem/totemd.conf"
 
 static bool use_syslog;
-static int verbose;
+int totemd_verbose;
 
 void totemd_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (prio == LOG_DEBUG && !verbose)
+	if (prio == LOG_DEBUG && !totemd_verbose)
 		return;
 	va_start(ap, fmt);
 	if (use_syslog) {
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 			test_only = true;
 			break;
 		case 'v':
-			verbose++;
+			totemd_verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 
 	eo.cgroup = dc.cgroup[0] ? dc.cgroup : NULL;
 	eo.config = &dc.cfg;
-	eo.verbose = verbose;
+	eo.verbose = totemd_verbose;
 	ret = engine_start(&engine, dc.backend, &eo, &backend, reason, sizeof(reason));
 	if (ret)
 		goto out_close_sfd;

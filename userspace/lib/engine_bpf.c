@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
@@ -39,6 +41,7 @@ struct bpf_engine {
 	unsigned int nr_links;
 	int cgroup_fd;
 	struct ring_buffer *rb;
+	int tfd; /* the ring's read timer, in the ring's epoll set */
 	void (*cb)(const struct totem_event *ev, void *arg);
 	void *cb_arg;
 	bool pinned;
@@ -376,12 +379,40 @@ static int event_handler(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The programs submit events without waking us (bpf/totem.bpf.c) until a
+ * quarter of the ring waits: a timer in the ring's epoll set makes its fd
+ * readable every EVENTS_READ_MS, so events arrive within that time.
+ */
+#define EVENTS_READ_MS 50
+
+static int ring_timer(struct bpf_engine *be)
+{
+	struct itimerspec its = {
+		.it_interval.tv_nsec = EVENTS_READ_MS * 1000000L,
+		.it_value.tv_nsec = EVENTS_READ_MS * 1000000L,
+	};
+	struct epoll_event ee = { .events = EPOLLIN };
+
+	be->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (be->tfd < 0)
+		return -errno;
+	ee.data.fd = be->tfd;
+	if (timerfd_settime(be->tfd, 0, &its, NULL) ||
+	    epoll_ctl(ring_buffer__epoll_fd(be->rb), EPOLL_CTL_ADD, be->tfd, &ee))
+		return -errno;
+	return 0;
+}
+
 static void teardown(struct bpf_engine *be)
 {
 	while (be->nr_links)
 		bpf_link__destroy(be->links[--be->nr_links]);
 	ring_buffer__free(be->rb);
 	be->rb = NULL;
+	if (be->tfd >= 0)
+		close(be->tfd);
+	be->tfd = -1;
 	if (be->pinned)
 		pins_remove();
 	be->pinned = false;
@@ -435,6 +466,7 @@ static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 	if (!be)
 		return -ENOMEM;
 	be->cgroup_fd = -1;
+	be->tfd = -1;
 	be->verbose = o ? o->verbose : 0;
 	libbpf_set_print(be->verbose ? verbose_print : quiet_print);
 
@@ -523,6 +555,11 @@ static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 		why_set(why, len, "ring buffer: %s", strerror(-err));
 		goto out_teardown;
 	}
+	err = ring_timer(be);
+	if (err) {
+		why_set(why, len, "ring buffer timer: %s", strerror(-err));
+		goto out_teardown;
+	}
 	why_set(why, len, "attached to %s", cg);
 	e->priv = be;
 	return 0;
@@ -553,12 +590,15 @@ static int bpf_event_poll(struct totem_engine *e,
 			  void *arg)
 {
 	struct bpf_engine *be = e->priv;
+	__u64 ticks;
 	int n;
 
 	if (!be->rb)
 		return 0;
 	be->cb = cb;
 	be->cb_arg = arg;
+	if (read(be->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return -errno;
 	n = ring_buffer__consume(be->rb);
 	be->cb = NULL;
 	return n < 0 ? n : 0;
