@@ -162,6 +162,7 @@ static __always_inline void emit(__u32 type, struct sock *sk, __u64 cookie,
 				 const struct totem_sock_record *rec)
 {
 	struct totem_event *ev;
+	bool wake;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -174,8 +175,8 @@ static __always_inline void emit(__u32 type, struct sock *sk, __u64 cookie,
 	if (sk)
 		event_fill_sk(ev, sk);
 	__builtin_memcpy(&ev->rec, rec, sizeof(*rec));
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-			       EVENTS_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_WAKE_BYTES;
+	bpf_ringbuf_submit(ev, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void emit_skops(__u32 type, struct bpf_sock_ops *skops,
