@@ -16,11 +16,17 @@
  * Peer options seen on a SYN (or on the handshake ACK) arrive before the
  * socket they belong to exists; they wait in a small "pending" table keyed
  * by the 4-tuple until the child socket is established.
+ *
+ * /sys/kernel/debug/totem/table shows how many entries both tables hold,
+ * so tests can check that they go back to empty once the connections
+ * close and their namespaces go (tests/kmod/lifecycle-load.sh).
  */
+#include <linux/debugfs.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/cred.h>
 #include <linux/uidgid.h>
 #include <net/inet_sock.h>
@@ -762,13 +768,42 @@ void totem_table_net_exit(struct net *net)
 	totem_purge(net);
 }
 
+static struct dentry *totem_debugfs;
+
+static int totem_debugfs_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "entries %u\npending %u\n", READ_ONCE(totem_nr_entries),
+		   READ_ONCE(totem_nr_pending));
+	return 0;
+}
+
+static int totem_debugfs_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, totem_debugfs_show, NULL);
+}
+
+/* Not DEFINE_SHOW_ATTRIBUTE(): 4.16+, and RHEL 7 is supported. */
+static const struct file_operations totem_debugfs_fops = {
+	.owner = THIS_MODULE,
+	.open = totem_debugfs_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 int totem_table_init(void)
 {
+	/* A debugging aid: like any debugfs user, load without it if need be. */
+	totem_debugfs = debugfs_create_dir("totem", NULL);
+	if (!IS_ERR_OR_NULL(totem_debugfs))
+		debugfs_create_file("table", 0444, totem_debugfs, NULL,
+				    &totem_debugfs_fops);
 	return 0;
 }
 
 void totem_table_exit(void)
 {
+	debugfs_remove_recursive(totem_debugfs);
 	totem_purge(NULL);
 	/* Wait for the callbacks that drop the socket references. */
 	rcu_barrier();
