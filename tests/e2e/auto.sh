@@ -61,7 +61,8 @@ PORT=7600
 hold_conn() {
 	PORT=$((PORT + 1))
 	rm -f "$TMP/held"
-	ip netns exec "$NS" "$PY" - "$PORT" "$TMP/held" <<'PYEOF' &
+	# (not on our stdout: prove would wait for it)
+	ip netns exec "$NS" "$PY" - "$PORT" "$TMP/held" <<'PYEOF' >/dev/null &
 import os, socket, sys, time
 port = int(sys.argv[1])
 l = socket.socket()
@@ -76,7 +77,8 @@ os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 time.sleep(600)
 PYEOF
 	PIDS="$PIDS $!"
-	poll 200 test -s "$TMP/held" && read -r HPID HPORT <"$TMP/held"
+	poll 200 test -s "$TMP/held" && read -r HPID HPORT <"$TMP/held" &&
+		PIDS="$PIDS $HPID"
 }
 
 # one case: start, check the choice, look up a connection, stop

@@ -68,10 +68,12 @@ os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 time.sleep(600)
 PYEOF
 }
-hold 7500 "$TMP/old" &
+# (not on our stdout: prove would wait for it)
+hold 7500 "$TMP/old" >/dev/null &
 PIDS="$PIDS $!"
 poll 200 test -s "$TMP/old"
 read -r OLD OPORT <"$TMP/old"
+PIDS="$PIDS $OLD"
 
 if [ "$BACKEND" = bpf ]; then
 	"$TOTEMD" --backend bpf --foreground >"$TMP/totemd.log" 2>&1 &
@@ -114,10 +116,11 @@ PYEOF
 tap $? "the dump lists the 3 older sockets once each, owned by $OLD from /proc"
 
 # a connection made now: its owner comes from the kernel side
-hold 7501 "$TMP/new" &
+hold 7501 "$TMP/new" >/dev/null &
 PIDS="$PIDS $!"
 poll 200 test -s "$TMP/new"
 read -r NEW NPORT <"$TMP/new"
+PIDS="$PIDS $NEW"
 got=$(owner_of "127.0.0.1:$NPORT" "127.0.0.1:7501")
 [ "${got%% *}" = "$NEW" ] && ! echo "$got" | grep -qw proc
 tap $? "a connection made after the start: pid $NEW from the kernel side (got '$got')"
