@@ -4,7 +4,8 @@
 #   make tests                 build every test program
 #   make check                 install missing packages, build all, prove
 #   make check TEST_VERBOSE=1  ... with prove -v (every TAP line)
-#   make fuzz [FUZZ_TIME=600]  run the codec fuzzer for FUZZ_TIME seconds
+#   make fuzz [FUZZ_TIME=600]  run each libFuzzer target for FUZZ_TIME seconds
+#                              (tests/fuzz/fuzz.mk)
 #   make style                 checkpatch + clang-format (scripts/style.sh)
 #
 # Adding tests (no edit here needed):
@@ -51,22 +52,17 @@ TEST_UNIT_BINS := $(patsubst tests/unit/%.c,$(TEST_OUT)/%,$(TEST_UNIT_SRCS))
 TEST_E2E_SRCS := $(wildcard tests/e2e/*.c)
 TEST_E2E_BINS := $(patsubst tests/e2e/%.c,$(TEST_OUT)/e2e/%,$(TEST_E2E_SRCS))
 
-# libFuzzer target over the codec, with ASan and UBSan.
-FUZZ_BIN := $(TEST_OUT)/fuzz_codec
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -I$(SRC)/kmod -I$(SRC)/tests/unit
-FUZZ_CORPUS := tests/fuzz/corpus/codec
-FUZZ_TIME ?= 600
 FUZZ_SMOKE_RUNS ?= 1000000
+FUZZ_SMOKE_TIME ?= 5
 # No test may hang CI: each one is killed after TEST_TIMEOUT seconds.
 TEST_TIMEOUT ?= 2700
 
-TEST_PROGS += $(TEST_UNIT_BINS) $(TEST_E2E_BINS) $(FUZZ_BIN) \
-	$(TEST_OUT)/gen_corpus
+TEST_PROGS += $(TEST_UNIT_BINS) $(TEST_E2E_BINS)
 TEST_PROVE += $(TEST_UNIT_BINS) tests/fuzz/smoke.t \
 	$(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/qemu/*.t))
 
-.PHONY: fuzz-corpus
+# libFuzzer targets, make fuzz, make fuzz-corpus
+include tests/fuzz/fuzz.mk
 
 tests: $(TEST_PROGS)
 
@@ -92,33 +88,11 @@ $(TEST_OUT)/e2e/%: tests/e2e/%.c $(TEST_HDRS) $(LIBTOTEM_A)
 	$(Q)$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -o $@ $< $(LIBTOTEM_A) \
 		$(TEST_LIBS)
 
-$(FUZZ_BIN): tests/fuzz/fuzz_codec.c kmod/codec.c kmod/codec.h \
-		kmod/uapi/totem.h
-	$(call msg,FUZZ-CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_codec.c kmod/codec.c
-
-$(TEST_OUT)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/codec_vectors.h \
-		kmod/codec.h kmod/uapi/totem.h
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
-
-# Rewrite the committed seed corpus from codec_vectors.h.
-fuzz-corpus: $(TEST_OUT)/gen_corpus
-	$(Q)rm -f $(FUZZ_CORPUS)/*
-	$(Q)$(TEST_OUT)/gen_corpus $(FUZZ_CORPUS)
-
-# New inputs go to $(OUT)/fuzz/corpus; the committed seeds are only read.
-fuzz: $(FUZZ_BIN)
-	$(Q)mkdir -p $(OUT)/fuzz/corpus
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=128 -print_final_stats=1 \
-		-artifact_prefix=$(OUT)/fuzz/ $(OUT)/fuzz/corpus $(FUZZ_CORPUS)
-
 check:
 	$(Q)scripts/deps.sh --check || scripts/deps.sh
 	$(Q)$(MAKE) all
 	$(Q)TOTEM_SRC=$(SRC) TOTEM_BUILD=$(OUT) FUZZ_SMOKE_RUNS=$(FUZZ_SMOKE_RUNS) \
+		FUZZ_SMOKE_TIME=$(FUZZ_SMOKE_TIME) \
 		prove $(if $(filter 1,$(TEST_VERBOSE)),-v) \
 		--exec 'timeout -k 10 $(TEST_TIMEOUT)' $(TEST_PROVE)
 

@@ -589,6 +589,19 @@ TEST(event_lines)
 	EXPECT_EQ(TOTEM_PEER_F_HOST, s.rec.peer.flags);
 	ASSERT_EQ(1, totem_topo_event_parse(CLOSE4(",\"peer\":null"), &s));
 	EXPECT_EQ(0, s.rec.peer.format);
+	/* no known owner: totemd writes null for pid and comm */
+	line = CLOSE4(",\"pid\":null,\"comm\":null,\"peer\":{\"pid\":7,\"format\":\"v2\"}");
+	ASSERT_EQ(1, totem_topo_event_parse(line, &s));
+	EXPECT_EQ(0, s.rec.owner.tgid);
+	EXPECT_EQ(0, s.rec.owner.comm[0]);
+	EXPECT_EQ(7, s.rec.peer.pid);
+	/* a repeated key leaves nothing of the first value */
+	line = CLOSE4(",\"comm\":\"longername\",\"comm\":\"ab\",\"peer\":{\"addr\":\"fd00::1:2:3\","
+		      "\"addr\":\"10.0.0.1\"}");
+	ASSERT_EQ(1, totem_topo_event_parse(line, &s));
+	EXPECT_EQ(0, memcmp(s.rec.owner.comm, "ab\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16));
+	EXPECT_EQ(AF_INET, s.rec.peer.family);
+	EXPECT_EQ(0, memcmp(s.rec.peer.addr, "\x0a\0\0\x01\0\0\0\0\0\0\0\0\0\0\0\0", 16));
 
 	/* other events are not closed connections */
 	line = "{\"event\":\"owner\",\"local\":\"1.2.3.4:5\",\"remote\":\"5.6.7.8:9\"}";

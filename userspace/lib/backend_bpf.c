@@ -158,8 +158,13 @@ struct dump_ctx {
 	int err;
 };
 
+/* The map id must be a whole u32, or nla_get_u32() reads past it. */
+static struct nla_policy storage_policy[SK_DIAG_BPF_STORAGE_MAX + 1] = {
+	[SK_DIAG_BPF_STORAGE_MAP_ID] = { .type = NLA_U32 },
+};
+
 /* The record in one INET_DIAG_SK_BPF_STORAGES nest, if it is ours. */
-static bool record_find(struct bpf_backend *b, struct nlattr *stgs,
+static bool record_find(__u32 map_id, struct nlattr *stgs,
 			struct totem_sock_record *rec)
 {
 	struct nlattr *stg, *tb[SK_DIAG_BPF_STORAGE_MAX + 1];
@@ -168,11 +173,11 @@ static bool record_find(struct bpf_backend *b, struct nlattr *stgs,
 	nla_for_each_nested(stg, stgs, rem) {
 		if (nla_type(stg) != SK_DIAG_BPF_STORAGE)
 			continue;
-		if (nla_parse_nested(tb, SK_DIAG_BPF_STORAGE_MAX, stg, NULL))
+		if (nla_parse_nested(tb, SK_DIAG_BPF_STORAGE_MAX, stg, storage_policy))
 			continue;
 		if (!tb[SK_DIAG_BPF_STORAGE_MAP_ID] ||
 		    !tb[SK_DIAG_BPF_STORAGE_MAP_VALUE] ||
-		    nla_get_u32(tb[SK_DIAG_BPF_STORAGE_MAP_ID]) != b->sock_map_id ||
+		    nla_get_u32(tb[SK_DIAG_BPF_STORAGE_MAP_ID]) != map_id ||
 		    nla_len(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]) < (int)sizeof(*rec))
 			continue;
 		memcpy(rec, nla_data(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]),
@@ -182,33 +187,46 @@ static bool record_find(struct bpf_backend *b, struct nlattr *stgs,
 	return false;
 }
 
-static int dump_valid(struct nl_msg *msg, void *arg)
+/*
+ * One SOCK_DIAG_BY_FAMILY reply message into @s: the socket, and the record
+ * the sk_storage map @map_id holds for it if the message carries one (else
+ * s->rec stays zero).  s->netns is left 0.  -EINVAL if it is not such a
+ * message.
+ */
+int totem_bpf_diag_parse(struct nlmsghdr *nlh, __u32 map_id, struct totem_sock *s)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[INET_DIAG_MAX + 1];
-	struct dump_ctx *d = arg;
 	struct inet_diag_msg *r;
-	struct totem_sock s;
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    nlh->nlmsg_len < nlmsg_size(sizeof(*r)))
-		return NL_SKIP;
+		return -EINVAL;
 	r = nlmsg_data(nlh);
 	if (nlmsg_parse(nlh, sizeof(*r), tb, INET_DIAG_MAX, NULL))
-		return NL_SKIP;
+		return -EINVAL;
 
-	memset(&s, 0, sizeof(s));
-	s.family = r->idiag_family;
-	s.state = r->idiag_state;
-	s.sport = ntohs(r->id.idiag_sport);
-	s.dport = ntohs(r->id.idiag_dport);
-	memcpy(s.saddr, r->id.idiag_src, s.family == AF_INET ? 4 : 16);
-	memcpy(s.daddr, r->id.idiag_dst, s.family == AF_INET ? 4 : 16);
-	s.netns = d->b->netns;
-	s.inode = r->idiag_inode;
-	s.cookie = (__u64)r->id.idiag_cookie[1] << 32 | r->id.idiag_cookie[0];
+	memset(s, 0, sizeof(*s));
+	s->family = r->idiag_family;
+	s->state = r->idiag_state;
+	s->sport = ntohs(r->id.idiag_sport);
+	s->dport = ntohs(r->id.idiag_dport);
+	memcpy(s->saddr, r->id.idiag_src, s->family == AF_INET ? 4 : 16);
+	memcpy(s->daddr, r->id.idiag_dst, s->family == AF_INET ? 4 : 16);
+	s->inode = r->idiag_inode;
+	s->cookie = (__u64)r->id.idiag_cookie[1] << 32 | r->id.idiag_cookie[0];
 	if (tb[INET_DIAG_SK_BPF_STORAGES])
-		record_find(d->b, tb[INET_DIAG_SK_BPF_STORAGES], &s.rec);
+		record_find(map_id, tb[INET_DIAG_SK_BPF_STORAGES], &s->rec);
+	return 0;
+}
+
+static int dump_valid(struct nl_msg *msg, void *arg)
+{
+	struct dump_ctx *d = arg;
+	struct totem_sock s;
+
+	if (totem_bpf_diag_parse(nlmsg_hdr(msg), d->b->sock_map_id, &s))
+		return NL_SKIP;
+	s.netns = d->b->netns;
 	d->stop = d->cb(&s, d->arg);
 	return d->stop ? NL_STOP : NL_OK;
 }

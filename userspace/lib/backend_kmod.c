@@ -95,6 +95,63 @@ static void kmod_backend_close(struct totem *t)
 	t->priv = NULL;
 }
 
+/*
+ * Attribute policies: an attribute shorter than its type is refused with the
+ * whole nest, so no nla_get_*() below reads past the end of its attribute.
+ * Lengths are the ones kmod/netlink.c puts.
+ */
+static struct nla_policy msg_policy[TOTEM_A_MAX + 1] = {
+	[TOTEM_A_SOCK] = { .type = NLA_NESTED },
+	[TOTEM_A_CONFIG] = { .type = NLA_NESTED },
+	[TOTEM_A_STATS] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy sock_policy[TOTEM_A_SOCK_MAX + 1] = {
+	[TOTEM_A_SOCK_FAMILY] = { .type = NLA_U8 },
+	[TOTEM_A_SOCK_STATE] = { .type = NLA_U8 },
+	[TOTEM_A_SOCK_SADDR] = { .maxlen = 16 },
+	[TOTEM_A_SOCK_DADDR] = { .maxlen = 16 },
+	[TOTEM_A_SOCK_SPORT] = { .type = NLA_U16 },
+	[TOTEM_A_SOCK_DPORT] = { .type = NLA_U16 },
+	[TOTEM_A_SOCK_NETNS] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_INODE] = { .type = NLA_U64 },
+	[TOTEM_A_SOCK_COOKIE] = { .type = NLA_U64 },
+	[TOTEM_A_SOCK_OWNER_PID] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_OWNER_UID] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_OWNER_CGROUP] = { .type = NLA_U64 },
+	[TOTEM_A_SOCK_OWNER_FLAGS] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_PEER_PID] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_PEER_HOST] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_PEER_SEQ] = { .type = NLA_U32 },
+	[TOTEM_A_SOCK_PEER_FORMAT] = { .type = NLA_U8 },
+	[TOTEM_A_SOCK_PEER_SEEN] = { .type = NLA_U8 },
+	[TOTEM_A_SOCK_PEER_FLAGS] = { .type = NLA_U8 },
+	[TOTEM_A_SOCK_PEER_FIRST_NS] = { .type = NLA_U64 },
+	[TOTEM_A_SOCK_PEER_LAST_NS] = { .type = NLA_U64 },
+	[TOTEM_A_SOCK_TOA_PORT] = { .type = NLA_U16 },
+	[TOTEM_A_SOCK_TOA_KIND] = { .type = NLA_U8 },
+};
+
+static struct nla_policy config_policy[TOTEM_A_CONFIG_MAX + 1] = {
+	[TOTEM_A_CONFIG_ENABLE] = { .type = NLA_U32 },
+	[TOTEM_A_CONFIG_SAMPLE_BYTES] = { .type = NLA_U32 },
+	[TOTEM_A_CONFIG_FORMAT4] = { .type = NLA_U32 },
+	[TOTEM_A_CONFIG_FORMAT6] = { .type = NLA_U32 },
+	[TOTEM_A_CONFIG_HOST_ID] = { .type = NLA_U32 },
+	[TOTEM_A_CONFIG_PARSE] = { .type = NLA_U32 },
+};
+
+/* Counter i is attribute i + 1, a u64; type 0 is the module's padding. */
+static struct nla_policy stats_policy[TOTEM_CTR_MAX + 1] = {
+	[1 ... TOTEM_CTR_MAX] = { .type = NLA_U64 },
+};
+
+/* A message of the family (reply or event): its top-level attributes. */
+int totem_kmod_msg_parse(struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	return genlmsg_parse(nlh, 0, tb, TOTEM_A_MAX, msg_policy) ? -EINVAL : 0;
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[TOTEM_A_MAX + 1];
@@ -103,7 +160,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (r->stop || !r->fn)
 		return NL_OK;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TOTEM_A_MAX, NULL))
+	if (totem_kmod_msg_parse(nlmsg_hdr(msg), tb))
 		return NL_SKIP;
 	ret = r->fn(tb, r->arg);
 	if (ret < 0)
@@ -182,7 +239,7 @@ int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s)
 	struct nlattr *a;
 
 	memset(s, 0, sizeof(*s));
-	if (!nest || nla_parse_nested(tb, TOTEM_A_SOCK_MAX, nest, NULL) ||
+	if (!nest || nla_parse_nested(tb, TOTEM_A_SOCK_MAX, nest, sock_policy) ||
 	    !tb[TOTEM_A_SOCK_FAMILY])
 		return -EINVAL;
 	s->family = nla_get_u8(tb[TOTEM_A_SOCK_FAMILY]);
@@ -306,18 +363,22 @@ static int kmod_backend_lookup(struct totem *t, const struct totem_sock *key,
 	return kmod_transact(b, msg, &r);
 }
 
-static int stats_one(struct nlattr **tb, void *arg)
+/* TOTEM_A_STATS nest -> TOTEM_CTR_MAX counters (0 for those missing). */
+int totem_kmod_stats_parse(struct nlattr *nest, __u64 *counters)
 {
 	struct nlattr *st[TOTEM_CTR_MAX + 1];
-	__u64 *counters = arg;
 	int i;
 
-	if (!tb[TOTEM_A_STATS] ||
-	    nla_parse_nested(st, TOTEM_CTR_MAX, tb[TOTEM_A_STATS], NULL))
+	if (!nest || nla_parse_nested(st, TOTEM_CTR_MAX, nest, stats_policy))
 		return -EPROTO;
 	for (i = 0; i < TOTEM_CTR_MAX; i++)
 		counters[i] = st[i + 1] ? nla_get_u64(st[i + 1]) : 0;
 	return 0;
+}
+
+static int stats_one(struct nlattr **tb, void *arg)
+{
+	return totem_kmod_stats_parse(tb[TOTEM_A_STATS], arg);
 }
 
 static int kmod_backend_stats(struct totem *t, __u64 *counters)
@@ -329,13 +390,12 @@ static int kmod_backend_stats(struct totem *t, __u64 *counters)
 	return kmod_transact(b, kmod_msg(b, TOTEM_CMD_STATS_GET, 0), &r);
 }
 
-static int config_one(struct nlattr **tb, void *arg)
+/* TOTEM_A_CONFIG nest -> the fields of @cfg it carries. */
+int totem_kmod_config_parse(struct nlattr *nest, struct totem_config *cfg)
 {
 	struct nlattr *c[TOTEM_A_CONFIG_MAX + 1];
-	struct totem_config *cfg = arg;
 
-	if (!tb[TOTEM_A_CONFIG] ||
-	    nla_parse_nested(c, TOTEM_A_CONFIG_MAX, tb[TOTEM_A_CONFIG], NULL))
+	if (!nest || nla_parse_nested(c, TOTEM_A_CONFIG_MAX, nest, config_policy))
 		return -EPROTO;
 #define GET(attr, field)                                   \
 	do {                                               \
@@ -350,6 +410,11 @@ static int config_one(struct nlattr **tb, void *arg)
 	GET(TOTEM_A_CONFIG_PARSE, parse);
 #undef GET
 	return 0;
+}
+
+static int config_one(struct nlattr **tb, void *arg)
+{
+	return totem_kmod_config_parse(tb[TOTEM_A_CONFIG], arg);
 }
 
 static int kmod_backend_config_get(struct totem *t, struct totem_config *cfg)

@@ -40,9 +40,23 @@ void totem_proc_owners_close(struct totem_proc_owners *po);
 int totem_proc_owner_fill(struct totem_proc_owners *po, __u64 inode, struct totem_owner *o,
 			  int *rescanned);
 
+/*
+ * The parse steps of the netlink backends, apart from their sockets so that
+ * tests/fuzz/ feeds them any bytes.  Each takes one message (or nest) whose
+ * length its caller checked against the datagram (nlmsg_ok()).
+ */
 struct nlattr;
+struct nlmsghdr;
+/* kmod: a message of the "totem" family, its attributes into @tb. */
+int totem_kmod_msg_parse(struct nlmsghdr *nlh, struct nlattr **tb);
 /* kmod: one TOTEM_A_SOCK nest (reply or event) into a totem_sock. */
 int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
+/* kmod: a TOTEM_A_STATS nest into TOTEM_CTR_MAX counters. */
+int totem_kmod_stats_parse(struct nlattr *nest, __u64 *counters);
+/* kmod: a TOTEM_A_CONFIG nest into the fields of @cfg it carries. */
+int totem_kmod_config_parse(struct nlattr *nest, struct totem_config *cfg);
+/* bpf: one sock_diag reply, with the record of sk_storage map @map_id. */
+int totem_bpf_diag_parse(struct nlmsghdr *nlh, __u32 map_id, struct totem_sock *s);
 
 extern const struct totem_backend_ops totem_bpf_ops;
 extern const struct totem_backend_ops totem_kmod_ops;

@@ -1038,6 +1038,8 @@ static int j_peer(struct jscan *j, struct totem_peer *p)
 				continue;
 			if (j_string(j, str, sizeof(str)))
 				return -EINVAL;
+			/* a repeated key: nothing of the earlier value stays */
+			memset(p->addr, 0, sizeof(p->addr));
 			if (inet_pton(AF_INET, str, p->addr) == 1)
 				p->family = AF_INET;
 			else if (inet_pton(AF_INET6, str, p->addr) == 1)
@@ -1110,6 +1112,11 @@ static int j_event_field(struct jscan *j, const char *key, struct totem_sock *s,
 		return 0;
 	}
 	if (!strcmp(key, "netns") || !strcmp(key, "pid") || !strcmp(key, "uid")) {
+		/* the owner of a socket nobody was known to hold: null */
+		if (key[0] == 'p' && j_null(j)) {
+			s->rec.owner.tgid = 0;
+			return 0;
+		}
 		if (j_uint(j, &v) || v > 0xffffffffULL)
 			return -EINVAL;
 		if (key[0] == 'n')
@@ -1126,8 +1133,12 @@ static int j_event_field(struct jscan *j, const char *key, struct totem_sock *s,
 		s->cookie = v;
 		return 0;
 	}
-	if (!strcmp(key, "comm"))
+	if (!strcmp(key, "comm")) {
+		memset(s->rec.owner.comm, 0, sizeof(s->rec.owner.comm));
+		if (j_null(j))
+			return 0;
 		return j_string(j, s->rec.owner.comm, sizeof(s->rec.owner.comm));
+	}
 	if (!strcmp(key, "peer"))
 		return j_peer(j, &s->rec.peer);
 	return j_skip(j, 1);
