@@ -1,77 +1,36 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared by tests/host/harden-*.t (sourced, not run by prove): TAP helpers,
-# two network namespaces joined by a veth, `totemd --backend bpf` and the
-# `totem -b bpf` queries.  The caller sets NAME (short, unique per test)
-# before sourcing and may define cleanup_extra.
+# shellcheck shell=bash disable=SC2034 # variables for the scripts that source this
+# Shared by the hardening tests (sourced, not run by prove):
+# tests/host/harden-*.t and tests/e2e/harden-*.sh.  On top of tests/lib.sh
+# (TAP, skips, poll, namespaces, cleanup, bpf_lock) and tests/e2e/lib.sh
+# (netns_pair, T, cfg, stats, objects, jfield, jpeer), only what the
+# hardening tests add: their names and addresses, starting `totemd
+# --backend bpf`, counter deltas, and tc programs for what the kernel has
+# no qdisc or classifier for.
 #
-# totemd pins its maps at /sys/fs/bpf/totem and attaches at the cgroup v2
-# root, so only one can run on a host: the harden tests take
-# /run/lock/totem-bpf-test.lock and wait (up to HARDEN_WAIT seconds,
-# default 300) for another totemd (bpf-e2e.t, a developer's) to go away,
-# then skip.
+# The caller sets NAME (short, unique per test) and may set BACKEND (bpf,
+# the default, or kmod: then it has sourced tests/kmod/lib.sh first)
+# before sourcing.
+#
+# totemd --backend bpf pins its maps at /sys/fs/bpf/totem and attaches at
+# the cgroup v2 root, so only one can run on a host: the eBPF-path tests
+# take bpf_lock (tests/lib.sh) and wait (up to HARDEN_WAIT seconds, default
+# 300) for another totemd (bpf-e2e.t, a developer's) to go away, then skip.
 
-SRC=${TOTEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-OUT=${TOTEM_BUILD:-$SRC/build}
-TOTEMD=$OUT/totemd
-TOTEM=$OUT/totem
+HARDEN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# tests/kmod/lib.sh has sourced tests/lib.sh already on the module path
+if ! declare -F tap >/dev/null; then
+	# shellcheck source=tests/lib.sh
+	. "$HARDEN_DIR/../lib.sh"
+fi
+# shellcheck source=tests/e2e/lib.sh
+. "$HARDEN_DIR/../e2e/lib.sh"
+
+BACKEND=${BACKEND:-bpf}
 TPEER=$OUT/tests/e2e/tpeer
 RAWTCP=$OUT/tests/e2e/rawtcp
 GSOCHECK=$OUT/tests/e2e/gsocheck
 DECODE=$SRC/tests/e2e/tcpopts.awk
-PY=/usr/bin/python3
-
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-n=0
-failed=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-tap_skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
-is() { # GOT WANT DESCRIPTION
-	[ "$1" = "$2" ]
-	tap $? "$3 (got '$1', want '$2')"
-}
-poll() { # COUNT CMD...: retry every 0.05 s until CMD succeeds
-	local i=$1
-
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		i=$((i - 1))
-	done
-	return 1
-}
-done_testing() {
-	echo "1..$n"
-	[ "$failed" = 0 ]
-}
-
-harden_need() { # BINARY...
-	local b
-
-	for b in "$@"; do
-		[ -x "$b" ] || skip "$b not built (make userspace tests)"
-	done
-	[ "$(id -u)" = 0 ] || skip "needs root (BPF, network namespaces)"
-	[ -r /sys/kernel/btf/vmlinux ] || skip "no BTF at /sys/kernel/btf/vmlinux"
-	command -v ip >/dev/null || skip "needs ip (iproute2)"
-	[ -e /proc/net/tcp ] && modprobe -q tcp_diag 2>/dev/null
-	return 0
-}
 
 ID=$$
 NSA=totem-$NAME-a-$ID
@@ -82,86 +41,35 @@ A4=10.232.0.1
 B4=10.232.0.2
 A6=fd00:7e:2::1
 B6=fd00:7e:2::2
-TMP=$(mktemp -d "/tmp/totem-$NAME.XXXXXX")
+tmpdir "$NAME"
 DPID=
-PIDS=
-LOCK=/run/lock/totem-bpf-test.lock
 
-cleanup() {
-	local p
-
-	type cleanup_extra >/dev/null 2>&1 && cleanup_extra
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	if [ -n "$DPID" ]; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
+# Root, BINARY... built, and what the backend needs; skip_all otherwise.
+harden_need() { # BINARY...
+	need_exec "$@"
+	command -v ip >/dev/null || skip_all "needs ip (iproute2)"
+	if [ "$BACKEND" = kmod ]; then
+		need_module
+		return 0
 	fi
-	wait 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "# kept $TMP" >&2
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-
-# One totemd at a time: our lock, then no pins of anyone else's.
-harden_lock() {
-	local w=${HARDEN_WAIT:-300}
-
-	mkdir -p "$(dirname "$LOCK")"
-	exec 9>"$LOCK"
-	flock -w "$w" 9 || skip "$LOCK held for ${w}s by another test"
-	# gone for 3 s in a row: not merely between two runs of someone's loop.
-	# A totemd in another mount namespace has its pins out of sight: look
-	# for totem programs attached at the cgroup2 root as well.
-	local quiet=0 i=$((w * 20))
-	local cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-
-	while [ "$i" -gt 0 ] && [ "$quiet" -lt 60 ]; do
-		if [ -e /sys/fs/bpf/totem/sock_record ] ||
-		   { [ -n "$cg" ] && bpftool cgroup show "$cg" 2>/dev/null | grep -q " totem_"; }; then
-			quiet=0
-		else
-			quiet=$((quiet + 1))
-		fi
-		sleep 0.05
-		i=$((i - 1))
-	done
-	[ "$quiet" -ge 60 ] || skip "another totemd owns /sys/fs/bpf/totem (waited ${w}s)"
+	need_root "BPF, network namespaces"
+	[ -r /sys/kernel/btf/vmlinux ] || skip_all "no BTF at /sys/kernel/btf/vmlinux"
+	# sock_diag for TCP (the queries); a module on Debian kernels
+	[ -e /proc/net/tcp ] && modprobe -q tcp_diag 2>/dev/null
+	return 0
 }
 
-# Namespaces A (client side) and B (server side), veth VA <-> VB.
-harden_net() { # [MTU]
-	local mtu=${1:-1500} ns
-
-	ip netns add "$NSA" && ip netns add "$NSB" || skip "cannot create network namespaces"
-	ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" ||
-		skip "cannot create a veth pair"
-	for ns in "$NSA" "$NSB"; do
-		ip -n "$ns" link set lo up
-	done
-	ip -n "$NSA" addr add $A4/24 dev "$VA"
-	ip -n "$NSB" addr add $B4/24 dev "$VB"
-	ip -n "$NSA" addr add $A6/64 dev "$VA" nodad
-	ip -n "$NSB" addr add $B6/64 dev "$VB" nodad
-	ip -n "$NSA" link set "$VA" mtu "$mtu" up
-	ip -n "$NSB" link set "$VB" mtu "$mtu" up
-}
-
-# totemd --backend bpf in the background; LOG is its output.
+# totemd --backend bpf in the background; LOG is its output.  DPID is its
+# PID, waited for at exit (DAEMONS).
 harden_totemd() { # LOG
 	local log=$1
 
 	"$TOTEMD" --backend bpf --foreground --verbose >"$log" 2>&1 &
 	DPID=$!
+	DAEMONS="$DAEMONS $DPID"
 	if ! poll 600 harden_ready "$log"; then
 		grep -q "unavailable" "$log" &&
-			skip "eBPF path unavailable: $(grep unavailable "$log" | tail -n1)"
+			skip_all "eBPF path unavailable: $(grep unavailable "$log" | tail -n1)"
 		return 1
 	fi
 	return 0
@@ -169,45 +77,16 @@ harden_totemd() { # LOG
 harden_ready() {
 	[ -e /sys/fs/bpf/totem/sock_record ] && grep -qs "backend bpf" "$1"
 }
+# totemd started, or "not ok" and exit: the test cannot go on without it.
+harden_start() { # LOG
+	harden_totemd "$1" && return 0
+	tap 1 "totemd --backend bpf starts ($(tail -n1 "$1"))"
+	done_testing
+	exit 1
+}
 
-T() { # NS ARGS...: totem in a namespace, eBPF backend
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$TOTEM" -b bpf "$@"
-}
-cfg() { # KEY VALUE
-	T "$NSA" config "$1" "$2" >/dev/null
-}
-stats() { # FILE: "name value" lines
-	T "$NSA" -j stats | tr -d '{}"' | tr ',' '\n' | tr ':' ' ' >"$1"
-}
-stat_of() { # FILE NAME
-	awk -v k="$2" '$1 == k { print $2 }' "$1"
-}
-stat_delta() { # BEFORE AFTER NAME
+stat_delta() { # BEFORE AFTER NAME: a counter's change between two `stats` files
 	echo $(($(stat_of "$2" "$3") - $(stat_of "$1" "$3")))
-}
-
-# One JSON object per line, from `totem -j sockets`.
-objects() {
-	awk 'BEGIN { RS = "\001" } {
-		d = 0; s = ""
-		for (i = 1; i <= length($0); i++) {
-			c = substr($0, i, 1)
-			if (c == "{") d++
-			if (d > 0) s = s c
-			if (c == "}") { d--; if (d == 0) { print s; s = "" } }
-		}
-	}'
-}
-jfield() { # OBJECT KEY: a number or string value at the top level
-	echo "$1" | sed 's/"peer":{[^}]*}//' |
-		sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
-}
-jpeer() { # OBJECT KEY: a value inside "peer"
-	echo "$1" | sed -n 's/.*"peer":{\([^}]*\)}.*/\1/p' |
-		sed -n "s/.*\"$2\":\(\[[^]]*\]\|\"[^\"]*\"\|[^,]*\).*/\1/p" | tr -d '"'
 }
 
 # tc programs (cls_bpf, direct action) for what this kernel has no qdisc or
@@ -222,6 +101,9 @@ jpeer() { # OBJECT KEY: a value inside "peer"
 #              copy is not copied again)
 harden_tcbpf() { # OUT.o LOSS REORDER DUP
 	command -v clang >/dev/null || return 1
+	# the test VM cannot autoload modules (no modprobe in the initramfs)
+	modprobe -q cls_bpf 2>/dev/null
+	modprobe -q sch_ingress 2>/dev/null
 	cat >"$TMP/harden_tc.bpf.c" <<'EOC'
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/bpf.h>
@@ -295,7 +177,7 @@ int dup(struct __sk_buff *skb)
 
 char _license[] SEC("license") = "GPL";
 EOC
-	clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
+	clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
 		-DLOSS="${2:-0}" -DREORDER="${3:-0}" -DDUP="${4:-0}" \
 		-c "$TMP/harden_tc.bpf.c" -o "$1" 2>"$TMP/harden_tc.err"
 }

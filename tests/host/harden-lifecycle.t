@@ -13,6 +13,7 @@
 #     the listen_owner hash and the records left in the namespaces.
 set -u
 NAME=life
+# shellcheck source=tests/host/harden-lib.sh
 . "$(dirname "$0")/harden-lib.sh"
 
 CHURN_PROCS=8
@@ -20,23 +21,14 @@ CHURN=$OUT/tests/e2e/churn
 NCONN=${HARDEN_CHURN:-100000}
 
 harden_need "$TOTEMD" "$TOTEM" "$TPEER" "$CHURN"
-command -v bpftool >/dev/null || skip "needs bpftool"
-[ -x "$PY" ] || skip "needs $PY"
-harden_lock
-harden_net
+need_cmd bpftool
+[ -x "$PY" ] || skip_all "needs $PY"
+bpf_lock
+netns_pair
 
 ITER_PIN=/sys/fs/bpf/totem-harden-iter-$ID
-cleanup_extra() {
-	rm -f "$ITER_PIN"
-}
+at_exit 'rm -f "$ITER_PIN"'
 
-start() { # LOG
-	if ! harden_totemd "$1"; then
-		tap 1 "totemd --backend bpf starts ($(tail -n1 "$1"))"
-		done_testing
-		exit 1
-	fi
-}
 # bpftool JSON (stdin) filtered by a Python expression over each object o
 jsel() { # EXPR [ARG]: prints o["id"] of each match; A is ARG
 	"$PY" -c '
@@ -68,7 +60,7 @@ none_alive() { # KIND ID...
 	[ -z "$(alive "$@")" ]
 }
 # ---- SIGKILL under traffic ----
-start "$TMP/totemd1.log"
+harden_start "$TMP/totemd1.log"
 progs=$(our_progs | tr '\n' ' ')
 links=$(our_links "$progs" | tr '\n' ' ')
 set -- $progs
@@ -87,6 +79,7 @@ kill -KILL "$DPID"
 wait "$DPID"
 exec 2>&3 3>&-
 DPID=
+DAEMONS=
 poll 200 none_alive link $links
 tap $? "after SIGKILL no link is left (still: $(alive link $links | tr '\n' ' '))"
 poll 200 none_alive prog $progs
@@ -98,7 +91,7 @@ tx=$(sed -n 's/^tx .*hash=\([^ ]*\).*/\1/p' "$TMP/k.cli")
 [ -n "$rx" ] && [ "$rx" = "$tx" ]
 tap $? "the transfer running across the SIGKILL completed intact ($rx)"
 
-start "$TMP/totemd2.log"
+harden_start "$TMP/totemd2.log"
 tap 0 "a new totemd starts over the stale pins"
 export TPEER_HOLD=$TMP/hold
 ip netns exec "$NSB" "$TPEER" server $B4 7301 plain 1000 1000 >"$TMP/r.srv" 2>&1 &
@@ -163,13 +156,13 @@ lo_count() {
 ip netns exec "$NSB" "$CHURN" server $B4 7302 4 >"$TMP/c.srv" 2>&1 &
 PIDS="$PIDS $!"
 poll 200 grep -qs "^listen" "$TMP/c.srv"
-stats "$TMP/st0"
+stats >"$TMP/st0"
 [ "$ITER" = 1 ] && e0=$(elems)
 l0=$(lo_count)
 t0=$(date +%s)
 ip netns exec "$NSA" "$CHURN" client $B4 7302 "$NCONN" $CHURN_PROCS >"$TMP/c.cli" 2>&1
 tap $? "$NCONN short connections in $(($(date +%s) - t0)) s ($(cat "$TMP/c.cli"))"
-stats "$TMP/st1"
+stats >"$TMP/st1"
 d=$(stat_delta "$TMP/st0" "$TMP/st1" inject_syn)
 [ "$d" -ge "$NCONN" ]
 tap $? "totem wrote on every SYN meanwhile (inject_syn moved by $d)"

@@ -15,6 +15,7 @@
 # process, no option store error.
 set -u
 NAME=loss
+# shellcheck source=tests/host/harden-lib.sh
 . "$(dirname "$0")/harden-lib.sh"
 
 BYTES=${HARDEN_LOSS_BYTES:-52428800}	# 50 MiB each way
@@ -24,12 +25,11 @@ REORDER=20
 DUP=10
 
 harden_need "$TOTEMD" "$TOTEM" "$TPEER"
-command -v tcpdump >/dev/null || skip "needs tcpdump"
-command -v nstat >/dev/null || skip "needs nstat (iproute2)"
-harden_lock
-harden_net
+need_cmd tcpdump nstat
+bpf_lock
+netns_pair
 harden_tcbpf "$TMP/tc.o" $LOSS $REORDER $DUP ||
-	skip "cannot build a tc program: $(head -n1 "$TMP/harden_tc.err" 2>/dev/null)"
+	skip_all "cannot build a tc program: $(head -n1 "$TMP/harden_tc.err" 2>/dev/null)"
 impair() { # NS DEV
 	tc -n "$1" qdisc add dev "$2" root handle 1: htb default 1 &&
 		tc -n "$1" class add dev "$2" parent 1: classid 1:1 htb rate 10gbit quantum 60000 &&
@@ -39,13 +39,9 @@ impair() { # NS DEV
 		tc -n "$1" filter add dev "$2" ingress bpf da obj "$TMP/tc.o" sec tc/dup
 }
 impair "$NSA" "$VA" && impair "$NSB" "$VB" ||
-	skip "cannot set up htb and cls_bpf on the veth (tc)"
+	skip_all "cannot set up htb and cls_bpf on the veth (tc)"
 
-if ! harden_totemd "$TMP/totemd.log"; then
-	echo "1..1"
-	tap 1 "totemd --backend bpf starts ($(tail -n1 "$TMP/totemd.log"))"
-	exit 1
-fi
+harden_start "$TMP/totemd.log"
 cfg enable syn,synack,data
 cfg sample_bytes 0
 cfg format4 v1
@@ -65,7 +61,7 @@ run() { # NAME SERVER-ADDR PORT
 	local name=$1 sip=$2 port=$3 f=$TMP/$1 sp cp tp t0 t1 cport cpid spid obj
 	local u tagged rs
 
-	stats "$f.st0"
+	stats >"$f.st0"
 	nst "$NSA" "$f.na0"
 	nst "$NSB" "$f.nb0"
 	ip netns exec "$NSB" tcpdump -i "$VB" -s 160 -c 4000 -U -nn -w "$f.pcap" \
@@ -93,7 +89,7 @@ run() { # NAME SERVER-ADDR PORT
 	unset TPEER_HOLD
 	kill -INT "$tp" 2>/dev/null
 	wait "$tp" 2>/dev/null
-	stats "$f.st1"
+	stats >"$f.st1"
 	nst "$NSA" "$f.na1"
 	nst "$NSB" "$f.nb1"
 

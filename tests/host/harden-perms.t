@@ -12,37 +12,31 @@
 # neither.
 set -u
 NAME=perm
+# shellcheck source=tests/host/harden-lib.sh
 . "$(dirname "$0")/harden-lib.sh"
 
 NSC=totem-$NAME-c-$ID
 harden_need "$TOTEMD" "$TOTEM" "$TPEER"
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-command -v bpftool >/dev/null || skip "needs bpftool"
-[ -x "$PY" ] || skip "needs $PY"
-id nobody >/dev/null 2>&1 || skip "needs a user nobody"
-harden_lock
-harden_net
-ip netns add "$NSC" || skip "cannot create a third namespace"
+command -v setpriv >/dev/null || skip_all "needs setpriv (util-linux)"
+need_cmd bpftool
+[ -x "$PY" ] || skip_all "needs $PY"
+id nobody >/dev/null 2>&1 || skip_all "needs a user nobody"
+bpf_lock
+netns_pair
+netns_add "$NSC"
 ip -n "$NSC" link set lo up
-cleanup_extra() {
-	ip netns del "$NSC" 2>/dev/null
-}
 
 # totemd's run directory (status, events.sock) of our own, traversable
 chmod 755 "$TMP"
 export TOTEM_RUNDIR=$TMP/run
 mkdir -m 755 "$TOTEM_RUNDIR"
 
-if ! harden_totemd "$TMP/totemd.log"; then
-	echo "1..1"
-	tap 1 "totemd --backend bpf starts ($(tail -n1 "$TMP/totemd.log"))"
-	exit 1
-fi
+harden_start "$TMP/totemd.log"
 poll 200 [ -S "$TOTEM_RUNDIR/events.sock" ]
 NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all"
 $NOBODY true 2>/dev/null ||
 	NOBODY="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups --inh-caps=-all --bounding-set=-all"
-$NOBODY true || skip "setpriv cannot drop to nobody"
+$NOBODY true || skip_all "setpriv cannot drop to nobody"
 
 # ---- config ----
 cfg sample_bytes 16384
