@@ -19,6 +19,10 @@
 #   at_exit CMD              run CMD (eval) at exit, after the processes in
 #                            PIDS and DAEMONS are gone and the namespaces
 #                            deleted
+#   hold_conn NS PORT        a process in NS with a listener on
+#                            127.0.0.1:PORT and both ends of one connection
+#                            to it, kept until exit; sets HELD_PID and
+#                            HELD_PORT (the client end's port)
 #   bpf_lock                 one eBPF-path totemd per host: take
 #                            /run/lock/totem-bpf-test.lock and wait for
 #                            anyone else's pins to go away, else skip_all
@@ -146,6 +150,33 @@ tap_cleanup() {
 	fi
 }
 trap tap_cleanup EXIT
+
+hold_conn() { # NS PORT
+	local f
+
+	f=$(mktemp "/tmp/totem-held.XXXXXX") && rm -f "$f"
+	# (not on our stdout: prove would wait for it)
+	ip netns exec "$1" "$PY" - "$2" "$f" <<'PYEOF' >/dev/null &
+import os, socket, sys, time
+port = int(sys.argv[1])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port))
+l.listen(1)
+c = socket.create_connection(("127.0.0.1", port))
+s = l.accept()[0]
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d %d\n" % (os.getpid(), c.getsockname()[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(3600)
+PYEOF
+	PIDS="$PIDS $!"
+	HELD_PID=
+	HELD_PORT=
+	poll 200 test -s "$f" && read -r HELD_PID HELD_PORT <"$f" && PIDS="$PIDS $HELD_PID"
+	rm -f "$f"
+	[ -n "$HELD_PID" ]
+}
 
 # totemd --backend bpf pins its maps at /sys/fs/bpf/totem and attaches at
 # the cgroup v2 root, so only one runs per host (tests/host/harden-lib.sh

@@ -30,16 +30,6 @@ static char *trim(char *s)
 	return s;
 }
 
-static bool library_key(const char *key)
-{
-	unsigned int i;
-
-	for (i = 0; totem_config_keys[i]; i++)
-		if (!strcmp(key, totem_config_keys[i]))
-			return true;
-	return false;
-}
-
 /* decimal, no sign, no trailing junk, at most @max */
 static int parse_uint(const char *s, unsigned long max, unsigned int *out)
 {
@@ -76,7 +66,7 @@ static int parse_kv(struct daemon_conf *dc, const char *key, const char *val, ch
 			goto bad;
 		return 0;
 	}
-	if (!library_key(key)) {
+	if (!totem_config_key_known(key)) {
 		snprintf(msg, len, "unknown key '%s'", key);
 		return -EINVAL;
 	}

@@ -77,6 +77,8 @@ int totem_config_parse_kv(struct totem_config *cfg, const char *key,
 int totem_config_format_kv(const struct totem_config *cfg, const char *key,
 			   char *buf, unsigned long len);
 extern const char *const totem_config_keys[];	/* NULL-terminated */
+/* 1 if @key is one of totem_config_keys, else 0. */
+int totem_config_key_known(const char *key);
 void totem_config_default(struct totem_config *cfg);
 
 /* "ESTABLISHED", "LISTEN", ... for a TCP state; "UNKNOWN" otherwise. */

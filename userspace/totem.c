@@ -738,16 +738,6 @@ out:
 	return rc;
 }
 
-static bool valid_key(const char *key)
-{
-	unsigned int i;
-
-	for (i = 0; totem_config_keys[i]; i++)
-		if (!strcmp(key, totem_config_keys[i]))
-			return true;
-	return false;
-}
-
 static void print_config_kv(const struct totem_config *cfg, const char *key, bool bare)
 {
 	char buf[64];
@@ -793,7 +783,7 @@ static int cmd_config(enum totem_backend b, int argc, char **argv)
 	}
 	if (argc > 3)
 		return usage_error("config: too many arguments");
-	if (argc > 1 && !valid_key(argv[1]))
+	if (argc > 1 && !totem_config_key_known(argv[1]))
 		return usage_error("config: unknown key '%s'", argv[1]);
 	if (argc == 3) {
 		/* check the value before touching the running config */

@@ -56,30 +56,7 @@ stop_totemd() {
 	DAEMONS=
 }
 
-# a connection in NS held by one process; sets HPID, HPORT
 PORT=7600
-hold_conn() {
-	PORT=$((PORT + 1))
-	rm -f "$TMP/held"
-	# (not on our stdout: prove would wait for it)
-	ip netns exec "$NS" "$PY" - "$PORT" "$TMP/held" <<'PYEOF' >/dev/null &
-import os, socket, sys, time
-port = int(sys.argv[1])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port))
-l.listen(1)
-c = socket.create_connection(("127.0.0.1", port))
-s = l.accept()[0]
-with open(sys.argv[2] + ".tmp", "w") as f:
-    f.write("%d %d\n" % (os.getpid(), c.getsockname()[1]))
-os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-time.sleep(600)
-PYEOF
-	PIDS="$PIDS $!"
-	poll 200 test -s "$TMP/held" && read -r HPID HPORT <"$TMP/held" &&
-		PIDS="$PIDS $HPID"
-}
 
 # one case: start, check the choice, look up a connection, stop
 check() { # WANT LABEL HIDE...
@@ -94,7 +71,10 @@ check() { # WANT LABEL HIDE...
 	st=$("$TOTEM" -j status 2>/dev/null)
 	echo "$st" | grep -q "\"daemon\":{\"pid\":$DPID,\"backend\":\"$want\""
 	tap $? "$label: totem status names totemd's choice ($(echo "$st" | cut -c1-160))"
-	hold_conn
+	PORT=$((PORT + 1))
+	hold_conn "$NS" "$PORT"
+	HPID=$HELD_PID
+	HPORT=$HELD_PORT
 	# the kernel side may need a moment to have the new connection's record
 	poll 100 sh -c "ip netns exec '$NS' '$TOTEM' -j lookup 127.0.0.1:$HPORT 127.0.0.1:$PORT \
 		>'$TMP/$want.lookup' 2>&1 && grep -q '\"pid\":$HPID,' '$TMP/$want.lookup'"

@@ -38,22 +38,10 @@ set -u
 
 BACKEND=${1:-}
 PART=${2:-all}
-case $BACKEND in
-bpf)
-	# shellcheck source=tests/lib.sh
-	. "$(dirname "$0")/../lib.sh"
-	TAG=bpf
-	;;
-kmod)
-	# shellcheck source=tests/kmod/lib.sh
-	. "$(dirname "$0")/../kmod/lib.sh"
-	TAG=km
-	;;
-*)
-	echo "usage: $0 bpf|kmod [all|1|2]" >&2
-	exit 2
-	;;
-esac
+USAGE='[all|1|2]'
+# shellcheck source=tests/e2e/backend.sh
+. "$(dirname "$0")/backend.sh"
+TAG=${BACKEND/kmod/km}
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # this script counts its poll tries in 50 ms steps on both paths

@@ -21,20 +21,8 @@
 set -u
 
 BACKEND=${1:-}
-case $BACKEND in
-bpf)
-	# shellcheck source=tests/lib.sh
-	. "$(dirname "$0")/../lib.sh"
-	;;
-kmod)
-	# shellcheck source=tests/kmod/lib.sh
-	. "$(dirname "$0")/../kmod/lib.sh"
-	;;
-*)
-	echo "usage: $0 bpf|kmod" >&2
-	exit 2
-	;;
-esac
+# shellcheck source=tests/e2e/backend.sh
+. "$(dirname "$0")/backend.sh"
 NAME=mtu
 # shellcheck source=tests/host/harden-lib.sh
 . "$(dirname "$0")/../host/harden-lib.sh"
@@ -185,11 +173,5 @@ want v4-576-gso && run v4-576-gso 4 576 on 7500
 want v4-576-nogso && run v4-576-nogso 4 576 off 7501
 want v6-1280-gso && run v6-1280-gso 6 1280 on 7502
 want v6-1280-nogso && run v6-1280-nogso 6 1280 off 7503
-if [ "$BACKEND" = bpf ]; then
-	kill -0 "$DPID" 2>/dev/null
-	tap $? "totemd is still running"
-else
-	T "$NSB" -j stats >/dev/null && loaded
-	tap $? "the module is still loaded and answers"
-fi
+harden_alive
 done_testing

@@ -26,20 +26,8 @@
 set -u
 
 BACKEND=${1:-}
-case $BACKEND in
-bpf)
-	# shellcheck source=tests/lib.sh
-	. "$(dirname "$0")/../lib.sh"
-	;;
-kmod)
-	# shellcheck source=tests/kmod/lib.sh
-	. "$(dirname "$0")/../kmod/lib.sh"
-	;;
-*)
-	echo "usage: $0 bpf|kmod" >&2
-	exit 2
-	;;
-esac
+# shellcheck source=tests/e2e/backend.sh
+. "$(dirname "$0")/backend.sh"
 NAME=opts
 # shellcheck source=tests/host/harden-lib.sh
 . "$(dirname "$0")/../host/harden-lib.sh"
@@ -266,11 +254,5 @@ else
 	tap_skip "TCP-AO: this kernel has no TCP_AO_ADD_KEY (CONFIG_TCP_AO off or before 6.7)"
 fi
 
-if [ "$BACKEND" = bpf ]; then
-	kill -0 "$DPID" 2>/dev/null
-	tap $? "totemd is still running"
-else
-	T "$NSB" -j stats >/dev/null && loaded
-	tap $? "the module is still loaded and answers"
-fi
+harden_alive
 done_testing

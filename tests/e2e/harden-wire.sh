@@ -39,20 +39,9 @@ set -u
 
 BACKEND=${1:-}
 FAMS=${2:-all}
-case $BACKEND in
-bpf)
-	# shellcheck source=tests/lib.sh
-	. "$(dirname "$0")/../lib.sh"
-	;;
-kmod)
-	# shellcheck source=tests/kmod/lib.sh
-	. "$(dirname "$0")/../kmod/lib.sh"
-	;;
-*)
-	echo "usage: $0 bpf|kmod [4|6|all]" >&2
-	exit 2
-	;;
-esac
+USAGE='[4|6|all]'
+# shellcheck source=tests/e2e/backend.sh
+. "$(dirname "$0")/backend.sh"
 case $FAMS in
 all) FAMS="4 6" ;;
 4 | 6) ;;
@@ -457,13 +446,7 @@ for fam in $FAMS; do
 	normal "$fam" $((7170 + fam))
 done
 
-if [ "$BACKEND" = bpf ]; then
-	kill -0 "$DPID" 2>/dev/null
-	tap $? "totemd is still running"
-else
-	T "$NSB" -j stats >/dev/null && loaded
-	tap $? "the module is still loaded and answers"
-fi
+harden_alive
 if [ "$KLOG" = 1 ]; then
 	is "$(warns)" "$W0" "no new WARNING/BUG/Oops in the kernel log"
 else

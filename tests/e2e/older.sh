@@ -16,20 +16,8 @@
 set -u
 
 BACKEND=${1:-}
-case $BACKEND in
-bpf)
-	# shellcheck source=tests/lib.sh
-	. "$(dirname "$0")/../lib.sh"
-	;;
-kmod)
-	# shellcheck source=tests/kmod/lib.sh
-	. "$(dirname "$0")/../kmod/lib.sh"
-	;;
-*)
-	echo "usage: $0 bpf|kmod" >&2
-	exit 2
-	;;
-esac
+# shellcheck source=tests/e2e/backend.sh
+. "$(dirname "$0")/backend.sh"
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -52,28 +40,9 @@ ip netns exec "$NS" ip link set lo up
 Q() { ip netns exec "$NS" "$TOTEM" -b "$BACKEND" "$@"; }
 
 # the old process: listener on 7500, one connection to it, both ends its own
-hold() { # PORT READYFILE
-	ip netns exec "$NS" "$PY" - "$1" "$2" <<'PYEOF'
-import os, socket, sys, time
-port = int(sys.argv[1])
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port))
-l.listen(4)
-c = socket.create_connection(("127.0.0.1", port))
-s = l.accept()[0]
-with open(sys.argv[2] + ".tmp", "w") as f:
-    f.write("%d %d\n" % (os.getpid(), c.getsockname()[1]))
-os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-time.sleep(600)
-PYEOF
-}
-# (not on our stdout: prove would wait for it)
-hold 7500 "$TMP/old" >/dev/null &
-PIDS="$PIDS $!"
-poll 200 test -s "$TMP/old"
-read -r OLD OPORT <"$TMP/old"
-PIDS="$PIDS $OLD"
+hold_conn "$NS" 7500
+OLD=$HELD_PID
+OPORT=$HELD_PORT
 
 if [ "$BACKEND" = bpf ]; then
 	"$TOTEMD" --backend bpf --foreground >"$TMP/totemd.log" 2>&1 &
@@ -116,11 +85,9 @@ PYEOF
 tap $? "the dump lists the 3 older sockets once each, owned by $OLD from /proc"
 
 # a connection made now: its owner comes from the kernel side
-hold 7501 "$TMP/new" >/dev/null &
-PIDS="$PIDS $!"
-poll 200 test -s "$TMP/new"
-read -r NEW NPORT <"$TMP/new"
-PIDS="$PIDS $NEW"
+hold_conn "$NS" 7501
+NEW=$HELD_PID
+NPORT=$HELD_PORT
 got=$(owner_of "127.0.0.1:$NPORT" "127.0.0.1:7501")
 [ "${got%% *}" = "$NEW" ] && ! echo "$got" | grep -qw proc
 tap $? "a connection made after the start: pid $NEW from the kernel side (got '$got')"

@@ -187,3 +187,14 @@ harden_norst() { # NS DEV OBJ
 	tc -n "$1" qdisc add dev "$2" clsact &&
 		tc -n "$1" filter add dev "$2" egress bpf da obj "$3" sec tc/norst
 }
+
+# tap: the path is still up: totemd runs (bpf) or the module answers (kmod)
+harden_alive() {
+	if [ "$BACKEND" = bpf ]; then
+		kill -0 "$DPID" 2>/dev/null
+		tap $? "totemd is still running"
+	else
+		T "$NSB" -j stats >/dev/null && loaded
+		tap $? "the module is still loaded and answers"
+	fi
+}

@@ -419,6 +419,16 @@ const char *const totem_config_keys[] = {
 	NULL,
 };
 
+int totem_config_key_known(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; totem_config_keys[i]; i++)
+		if (!strcmp(key, totem_config_keys[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * The default host id: /etc/machine-id is 128 random bits in hex; fold its
  * four 32-bit words with XOR.  0 means "unset" in struct totem_config, so
