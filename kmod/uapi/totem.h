@@ -352,5 +352,36 @@ struct totem_event {
 #define TOTEM_BPF_SOCK_MAP	"sock_record"	/* sk_storage, the record */
 #define TOTEM_BPF_CONFIG_MAP	"config"	/* array[1] of totem_config */
 #define TOTEM_BPF_STATS_MAP	"stats"		/* percpu array of u64 */
+#define TOTEM_BPF_LOOKUP_PROG	"lookup"	/* tc program, run, never attached */
+
+/*
+ * One socket looked up by its 4-tuple in O(1): libtotem runs the pinned
+ * "lookup" program (bpf/lookup.bpf.c) with BPF_PROG_TEST_RUN on a frame of
+ * TOTEM_BPF_LOOKUP_ETH_HLEN bytes of Ethernet header (ethertype
+ * TOTEM_BPF_LOOKUP_ETHERTYPE) followed by this struct, filled in up to
+ * daddr; the program finds the full socket with bpf_sk_lookup_tcp() in
+ * the caller's network namespace and writes back the rest and the
+ * socket's own family and addresses (a dual-stack socket's are IPv6).
+ * found == 0: no full socket has that tuple (TIME_WAIT, none), or only a
+ * listener does while the tuple names a remote port.
+ */
+#define TOTEM_BPF_LOOKUP_ETH_HLEN	14
+#define TOTEM_BPF_LOOKUP_ETHERTYPE	0x88b5	/* IEEE local experimental */
+
+struct totem_bpf_lookup {
+	__u8 family;		/* in: AF_INET, AF_INET6; out: the socket's */
+	__u8 found;		/* out: 1 if the socket was found */
+	__u8 state;		/* out: TCP state */
+	__u8 __pad;
+	__be16 sport;		/* in: local port */
+	__be16 dport;		/* in: remote port, 0 for a listener */
+	__u8 saddr[16];		/* in, out: local address (IPv4 in [0..3]) */
+	__u8 daddr[16];		/* in, out: remote address */
+	__u32 netns;		/* out: netns inode */
+	__u32 __pad2;
+	__u64 inode;		/* out: socket inode, 0 if none */
+	__u64 cookie;		/* out: socket cookie, 0 if never assigned */
+	struct totem_sock_record rec;	/* out: zero if it has none */
+};
 
 #endif /* _UAPI_LINUX_TOTEM_H */

@@ -32,6 +32,7 @@ struct bpf_backend {
 	int sock_fd; /* sk_storage map */
 	int config_fd;
 	int stats_fd;
+	int lookup_fd; /* the lookup program, -1 if totemd has none */
 	__u32 sock_map_id;
 	__u32 netns;
 };
@@ -94,6 +95,8 @@ static void backend_free(struct bpf_backend *b)
 		close(b->config_fd);
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);
+	if (b->lookup_fd >= 0)
+		close(b->lookup_fd);
 	free(b);
 }
 
@@ -113,6 +116,7 @@ static int bpf_backend_open(struct totem *t)
 	if (!b)
 		return -ENOMEM;
 	b->config_fd = b->stats_fd = -1;
+	b->lookup_fd = -1;
 	b->sock_fd = pin_open(dir, TOTEM_BPF_SOCK_MAP);
 	if (b->sock_fd < 0) {
 		err = b->sock_fd;
@@ -128,6 +132,8 @@ static int bpf_backend_open(struct totem *t)
 		err = b->stats_fd;
 		goto out_free;
 	}
+	/* optional: a kernel that refused it, or an older totemd */
+	b->lookup_fd = pin_open(dir, TOTEM_BPF_LOOKUP_PROG);
 	if (bpf_obj_get_info_by_fd(b->sock_fd, &info, &info_len)) {
 		err = -errno;
 		goto out_free;
@@ -355,11 +361,67 @@ static int lookup_cb(const struct totem_sock *s, void *arg)
 	return 1;
 }
 
+/*
+ * The socket with @key's tuple through totemd's lookup program (struct
+ * totem_bpf_lookup): one hash lookup in the kernel.  0 and @out filled,
+ * or -ENOENT when the program found no full socket with exactly that
+ * tuple, or -errno when it cannot run.
+ */
+static int fast_lookup(struct bpf_backend *b, const struct totem_sock *key,
+		       struct totem_sock *out)
+{
+	__u8 in[TOTEM_BPF_LOOKUP_ETH_HLEN + sizeof(struct totem_bpf_lookup)] = {};
+	__u8 res[sizeof(in)];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
+		    .data_out = res, .data_size_out = sizeof(res), .repeat = 1);
+	struct totem_bpf_lookup query = {}, reply, *q = &reply;
+	struct totem_sock s = {};
+	int alen = key->family == AF_INET ? 4 : 16;
+
+	in[12] = TOTEM_BPF_LOOKUP_ETHERTYPE >> 8;
+	in[13] = TOTEM_BPF_LOOKUP_ETHERTYPE & 0xff;
+	query.family = key->family;
+	query.sport = htons(key->sport);
+	query.dport = htons(key->dport);
+	memcpy(query.saddr, key->saddr, alen);
+	memcpy(query.daddr, key->daddr, alen);
+	memcpy(in + TOTEM_BPF_LOOKUP_ETH_HLEN, &query, sizeof(query));
+	if (bpf_prog_test_run_opts(b->lookup_fd, &opts))
+		return -errno;
+	if (opts.data_size_out < sizeof(res))
+		return -ENOENT;
+	memcpy(&reply, res + TOTEM_BPF_LOOKUP_ETH_HLEN, sizeof(reply));
+	if (!q->found || (q->family != AF_INET && q->family != AF_INET6))
+		return -ENOENT;
+	s.family = q->family;
+	s.state = q->state;
+	s.sport = ntohs(q->sport);
+	s.dport = ntohs(q->dport);
+	memcpy(s.saddr, q->saddr, 16);
+	memcpy(s.daddr, q->daddr, 16);
+	/* a listener is found for any remote end: only as itself (remote *:0) */
+	if (s.sport != key->sport || s.dport != key->dport ||
+	    !addr_eq(s.family, s.saddr, key->family, key->saddr) ||
+	    !addr_eq(s.family, s.daddr, key->family, key->daddr))
+		return -ENOENT;
+	s.netns = q->netns;
+	s.inode = q->inode;
+	s.cookie = q->cookie;
+	s.rec = q->rec;
+	*out = s;
+	return 0;
+}
+
 static int bpf_backend_lookup(struct totem *t, const struct totem_sock *key,
 			      struct totem_sock *out)
 {
 	struct lookup_ctx l = { .key = key, .out = out };
+	struct bpf_backend *b = t->priv;
 	int err;
+
+	/* TIME_WAIT, or an IPv4 tuple on a dual-stack socket: the walk below */
+	if (b->lookup_fd >= 0 && !fast_lookup(b, key, out))
+		return 0;
 
 	/* both families: an IPv4 key may name a v4-mapped IPv6 socket */
 	err = dump_ports(t, key->sport, key->dport, lookup_cb, &l);

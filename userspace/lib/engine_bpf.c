@@ -32,11 +32,13 @@
 #include "engine.h"
 #include "bpf_pins.h"
 #include "totem.skel.h"
+#include "lookup.skel.h"
 
 #define BPF_FS_ROOT "/sys/fs/bpf"
 
 struct bpf_engine {
 	struct totem_bpf *skel;
+	struct lookup_bpf *lookup; /* NULL: lookups use sock_diag */
 	struct bpf_link *links[8];
 	unsigned int nr_links;
 	int cgroup_fd;
@@ -151,6 +153,7 @@ static const char *const pin_names[] = {
 	TOTEM_BPF_SOCK_MAP,
 	TOTEM_BPF_CONFIG_MAP,
 	TOTEM_BPF_STATS_MAP,
+	TOTEM_BPF_LOOKUP_PROG,
 };
 
 /* Remove our pins (stale ones from a killed totemd, or our own). */
@@ -203,6 +206,37 @@ static int pin_one(struct bpf_map *map, const char *name)
 	if (err)
 		return err;
 	return chmod(path, 0600) ? -errno : 0;
+}
+
+/*
+ * The O(1) lookup program (bpf/lookup.bpf.c), on our sock_record map,
+ * pinned for libtotem.  Optional: without it lookups walk sock_diag.
+ */
+static void lookup_load(struct bpf_engine *be)
+{
+	char path[256];
+	int err;
+
+	be->lookup = lookup_bpf__open();
+	if (!be->lookup)
+		return;
+	err = bpf_map__reuse_fd(be->lookup->maps.sock_record,
+				bpf_map__fd(be->skel->maps.sock_record));
+	if (!err)
+		err = lookup_bpf__load(be->lookup);
+	snprintf(path, sizeof(path), "%s/%s", TOTEM_BPF_PIN_DIR, TOTEM_BPF_LOOKUP_PROG);
+	if (!err)
+		err = bpf_program__pin(be->lookup->progs.totem_lookup, path);
+	if (!err && chmod(path, 0600))
+		err = -errno;
+	if (err) {
+		if (be->verbose)
+			fprintf(stderr, "totem bpf: no lookup program (%s): lookups use sock_diag\n",
+				strerror(-err));
+		unlink(path);
+		lookup_bpf__destroy(be->lookup);
+		be->lookup = NULL;
+	}
 }
 
 static int pins_create(struct totem_bpf *skel)
@@ -419,6 +453,8 @@ static void teardown(struct bpf_engine *be)
 	if (be->cgroup_fd >= 0)
 		close(be->cgroup_fd);
 	be->cgroup_fd = -1;
+	lookup_bpf__destroy(be->lookup);
+	be->lookup = NULL;
 	totem_bpf__destroy(be->skel);
 	be->skel = NULL;
 }
@@ -543,6 +579,7 @@ static int bpf_start(struct totem_engine *e, const struct totem_engine_opts *o,
 		goto out_teardown;
 	}
 	pidfile_write();
+	lookup_load(be);
 	err = attach_all(be, c.tracing);
 	if (err) {
 		why_set(why, len, "attach to cgroup %s: %s", cg, strerror(-err));
