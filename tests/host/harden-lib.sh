@@ -104,6 +104,7 @@ harden_tcbpf() { # OUT.o LOSS REORDER DUP
 	# the test VM cannot autoload modules (no modprobe in the initramfs)
 	modprobe -q cls_bpf 2>/dev/null
 	modprobe -q sch_ingress 2>/dev/null
+	modprobe -q sch_htb 2>/dev/null
 	cat >"$TMP/harden_tc.bpf.c" <<'EOC'
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/bpf.h>
