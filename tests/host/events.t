@@ -108,12 +108,14 @@ cli = {e["local"] for e in own if e["remote"] == "127.0.0.1:7300"}
 assert len(srv) == n and srv == cli, (len(srv), len(cli))
 bad = [e for e in own if e["pid"] != pid or not e["comm"].startswith("python")]
 assert not bad, bad[:3]
-# A scan can catch a client end while its SYN is still queued on loopback
-# (softirq deferred to ksoftirqd under load): its owner is known already,
-# in SYN_SENT.  A server end has an owner only once accepted.
+# A scan can catch an end mid-handshake, its owner already known: a client
+# end whose SYN is still queued on loopback (softirq deferred under load)
+# in SYN_SENT, a server end not yet accepted in SYN_RECV (owned by the
+# listener's process until accept(), as on the other paths).
 bad = [e for e in own if e["family"] != "inet" or not (
     e["state"] == "ESTABLISHED" or
-    (e["state"] == "SYN_SENT" and e["remote"] == "127.0.0.1:7300"))]
+    (e["state"] == "SYN_SENT" and e["remote"] == "127.0.0.1:7300") or
+    (e["state"] == "SYN_RECV" and e["local"] == "127.0.0.1:7300"))]
 assert not bad, bad[:3]
 EOF
 	tap $? "$m: one owner event per end, each naming pid $CPID"
