@@ -46,10 +46,10 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 # The codec's target needs nothing but the codec.
 $(TEST_OUT)/fuzz_codec: tests/fuzz/fuzz_codec.c kmod/codec.c kmod/codec.h \
-		kmod/uapi/totem.h
+		kmod/uapi/totem.h tests/fuzz/fuzz.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_codec.c kmod/codec.c
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -D_GNU_SOURCE -o $@ tests/fuzz/fuzz_codec.c kmod/codec.c
 
 $(TEST_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIB)
 	$(call msg,FUZZ-CC,$@)

@@ -21,29 +21,11 @@
 #include <string.h>
 
 #include "codec.h"
+#include "fuzz.h"
 
 #define AREA TOTEM_TCP_OPT_SPACE
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
-
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "%s:%d: check failed: %s\n",      \
-				__FILE__, __LINE__, #cond);               \
-			abort();                                          \
-		}                                                         \
-	} while (0)
-
-static int all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		if (*b++)
-			return 0;
-	return 1;
-}
 
 static int contains(const uint8_t *hay, size_t n, const uint8_t *needle,
 		    size_t m)
@@ -79,28 +61,28 @@ static void check_parse(const uint8_t *data, size_t size)
 		/* nothing in a broken area is used */
 		CHECK(info.malformed == 1);
 		info.malformed = 0;
-		CHECK(all_zero(&info, sizeof(info)));
+		CHECK(fuzz_all_zero(&info, sizeof(info)));
 		return;
 	}
-	CHECK(size == 0 || data[0] != TCPOPT_EOL || all_zero(&info, sizeof(info)));
+	CHECK(size == 0 || data[0] != TCPOPT_EOL || fuzz_all_zero(&info, sizeof(info)));
 	CHECK(info.malformed <= size / 2);
 
 	switch (info.tot_format) {
 	case TOTEM_FMT_NONE:
 		CHECK(!info.pid && !info.host_id && !info.seq);
-		CHECK(all_zero(info.addr, sizeof(info.addr)));
+		CHECK(fuzz_all_zero(info.addr, sizeof(info.addr)));
 		break;
 	case TOTEM_FMT_V1:
 		CHECK(!info.host_id);
-		CHECK(all_zero(info.addr + 4, 12));
+		CHECK(fuzz_all_zero(info.addr + 4, 12));
 		break;
 	case TOTEM_FMT_V2:
 		CHECK(!info.seq);
-		CHECK(all_zero(info.addr, sizeof(info.addr)));
+		CHECK(fuzz_all_zero(info.addr, sizeof(info.addr)));
 		break;
 	case TOTEM_FMT_V6:
 		CHECK(!info.seq);
-		CHECK(all_zero(info.addr, 8));
+		CHECK(fuzz_all_zero(info.addr, 8));
 		break;
 	default:
 		CHECK(!"unknown format");
@@ -122,7 +104,7 @@ static void check_parse(const uint8_t *data, size_t size)
 	switch (info.toa_kind) {
 	case 0:
 		CHECK(!info.toa_family && !info.toa_port);
-		CHECK(all_zero(info.toa_addr, sizeof(info.toa_addr)));
+		CHECK(fuzz_all_zero(info.toa_addr, sizeof(info.toa_addr)));
 		break;
 	case TOTEM_OPT_IPVS_KIND:
 	case TOTEM_OPT_EXP_KIND: {
@@ -131,7 +113,7 @@ static void check_parse(const uint8_t *data, size_t size)
 		CHECK(info.toa_family == 4 ||
 		      (info.toa_family == 6 &&
 		       info.toa_kind == TOTEM_OPT_EXP_KIND));
-		CHECK(all_zero(info.toa_addr + alen, 16 - alen));
+		CHECK(fuzz_all_zero(info.toa_addr + alen, 16 - alen));
 		opt[0] = info.toa_kind;
 		opt[1] = 4 + alen;
 		opt[2] = info.toa_port >> 8;

@@ -182,6 +182,18 @@ void totem_close(struct totem *t)
  * module lists only those its table has, so on the kmod path the sockets
  * it never saw come from the proc path's listing (kmod_rest()).
  */
+/* A socket a process may hold whose owner the kernel side does not know. */
+static bool owner_missing(const struct totem_sock *s)
+{
+	return !s->rec.owner.tgid && s->inode && s->state != TCP_TIME_WAIT;
+}
+
+/* @t's /proc owner cache, opened on first use. */
+static int owners_open(struct totem *t)
+{
+	return t->owners ? 0 : totem_proc_owners_open(&t->owners);
+}
+
 static int owner_fill(struct totem *t, struct totem_sock *s, int *rescanned)
 {
 	struct totem_owner *o = &s->rec.owner;
@@ -189,14 +201,11 @@ static int owner_fill(struct totem *t, struct totem_sock *s, int *rescanned)
 	struct stat st;
 	int err;
 
-	if (t->backend == TOTEM_BACKEND_PROC || o->tgid || !s->inode ||
-	    s->state == TCP_TIME_WAIT)
+	if (t->backend == TOTEM_BACKEND_PROC || !owner_missing(s))
 		return 0;
-	if (!t->owners) {
-		err = totem_proc_owners_open(&t->owners);
-		if (err)
-			return err;
-	}
+	err = owners_open(t);
+	if (err)
+		return err;
 	err = totem_proc_owner_fill(t->owners, s->inode, o, rescanned);
 	if (err || !o->tgid)
 		return err;
@@ -210,13 +219,10 @@ static int owner_fill(struct totem *t, struct totem_sock *s, int *rescanned)
 /* The proc path's queries, on @t's owner cache. */
 static int proc_view(struct totem *t, struct totem *pt)
 {
-	int err;
+	int err = owners_open(t);
 
-	if (!t->owners) {
-		err = totem_proc_owners_open(&t->owners);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	memset(pt, 0, sizeof(*pt));
 	pt->backend = TOTEM_BACKEND_PROC;
 	pt->ops = &totem_proc_ops;
@@ -328,7 +334,7 @@ static int dump_fill(const struct totem_sock *s, void *arg)
 		if (f->err)
 			return f->err;
 	}
-	if (s->rec.owner.tgid || !s->inode || s->state == TCP_TIME_WAIT) {
+	if (!owner_missing(s)) {
 		f->stopped = f->cb(s, f->arg);
 		return f->stopped;
 	}
