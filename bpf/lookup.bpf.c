@@ -16,6 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "uapi/totem.h"
+#include "record.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -26,15 +27,30 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct totem_sock_record);
-} sock_record SEC(".maps"); /* totem.bpf.c's, reused by fd */
+	__type(value, struct totem_sock_state);
+} sock_record SEC(".maps"); /* totem.bpf.c's three maps, reused by fd */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct totem_toa);
+} sock_toa SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1); /* the size is totem.bpf.c's */
+	__type(key, __u32);
+	__type(value, struct totem_proc_info);
+} proc_info SEC(".maps");
 
 SEC("tc")
 int totem_lookup(struct __sk_buff *skb)
 {
 	struct totem_bpf_lookup q;
 	struct bpf_sock_tuple t = {};
-	struct totem_sock_record *rec;
+	const struct totem_proc_info *proc = NULL;
+	struct totem_sock_state *st;
 	struct bpf_sock *sk;
 	struct tcp_sock *tp;
 	struct sock *s;
@@ -83,9 +99,16 @@ int totem_lookup(struct __sk_buff *skb)
 	q.netns = BPF_CORE_READ(s, __sk_common.skc_net.net, ns.inum);
 	q.inode = BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino);
 	q.cookie = BPF_CORE_READ(s, __sk_common.skc_cookie.counter);
-	rec = bpf_sk_storage_get(&sock_record, sk, 0, 0);
-	if (rec)
-		__builtin_memcpy(&q.rec, rec, sizeof(q.rec));
+	st = bpf_sk_storage_get(&sock_record, sk, 0, 0);
+	if (st) {
+		__u32 tgid = st->owner_tgid;
+
+		if (tgid)
+			proc = bpf_map_lookup_elem(&proc_info, &tgid);
+		totem_record_assemble(&q.rec, st, proc,
+				      bpf_sk_storage_get(&sock_toa, sk, 0, 0),
+				      totem_peer_prefix(q.family, q.daddr));
+	}
 	bpf_skb_store_bytes(skb, TOTEM_BPF_LOOKUP_ETH_HLEN, &q, sizeof(q), 0);
 out:
 	bpf_sk_release(sk);

@@ -16,6 +16,7 @@
 #include "uapi/totem.h"
 #include "parse.bpf.h"
 #include "build.bpf.h"
+#include "record.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,7 +33,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define ENOSPC 28
 #define ENOENT 2
 
-/* tx.flags: the sampler's state, see data_len() */
+/* tx_flags: the sampler's state, see data_len() */
 #define TX_MSS_RESERVED (1U << 0) /* the MSS in use leaves room */
 #define TX_ARMED (1U << 1) /* room reserved on this skb */
 
@@ -50,8 +51,30 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct totem_sock_record);
+	__type(value, struct totem_sock_state);
 } sock_record SEC(".maps");
+
+/* Only on sockets that received a TOA: most never do. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct totem_toa);
+} sock_toa SEC(".maps");
+
+/*
+ * The owners' uid, cgroup and comm, once per process rather than once per
+ * socket.  LRU: a process that exits keeps its entry (its sockets' close
+ * events still name it) until newer owners push it out.
+ */
+#define PROC_INFO_ENTRIES 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PROC_INFO_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct totem_proc_info);
+} proc_info SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -75,7 +98,8 @@ struct listen_key {
 };
 
 struct listen_val {
-	struct totem_owner owner;
+	__u32 tgid; /* the listener's owner */
+	__u32 flags;
 	__u32 nr; /* listeners on this key (SO_REUSEPORT) */
 	__u32 __pad;
 };
@@ -100,7 +124,11 @@ struct {
 	__uint(max_entries, EVENTS_RING_BYTES);
 } events SEC(".maps");
 
-/* Fields that exist only on some kernels (CO-RE flavor). */
+/* Fields that exist only on some kernels (CO-RE flavors). */
+struct tcp_sock___md5 {
+	void *md5sig_info; /* CONFIG_TCP_MD5SIG */
+} __attribute__((preserve_access_index));
+
 struct tcp_sock___ao {
 	void *ao_info; /* CONFIG_TCP_AO, 6.7 */
 } __attribute__((preserve_access_index));
@@ -128,40 +156,67 @@ static __always_inline struct totem_config *config_get(void)
 	return bpf_map_lookup_elem(&totem_cfg, &zero);
 }
 
-/* The calling task, in process context only. */
-static __always_inline void owner_set_current(struct totem_owner *o,
+static __always_inline bool proc_info_same(const struct totem_proc_info *a,
+					   const struct totem_proc_info *b)
+{
+	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
+
+	return a->uid == b->uid && a->cgroup_id == b->cgroup_id &&
+	       ca[0] == cb[0] && ca[1] == cb[1];
+}
+
+/* The calling task owns @st now; in process context only. */
+static __always_inline void owner_set_current(struct totem_sock_state *st,
 					      __u32 flags)
 {
-	o->tgid = bpf_get_current_pid_tgid() >> 32;
-	o->uid = (__u32)bpf_get_current_uid_gid();
-	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-	o->flags = flags;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct totem_proc_info pi = {}, *old;
+
+	st->owner_tgid = tgid;
+	st->owner_flags = flags;
+	pi.uid = (__u32)bpf_get_current_uid_gid();
+	pi.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(pi.comm, sizeof(pi.comm));
+	old = bpf_map_lookup_elem(&proc_info, &tgid);
+	if (old && proc_info_same(old, &pi))
+		return; /* the common case: no update, no LRU churn */
+	bpf_map_update_elem(&proc_info, &tgid, &pi, BPF_ANY);
 }
 
 /* ---- events ---- */
 
+/*
+ * @sk is a BTF pointer here (a tracing argument, or bpf_skc_to_tcp_sock()'s
+ * result): plain loads, which the verifier turns into fault-safe ones,
+ * instead of a bpf_probe_read_kernel() call per field.
+ */
 static __always_inline void event_fill_sk(struct totem_event *ev,
 					  struct sock *sk)
 {
-	ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	ev->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	ev->sport = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
-	ev->dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
-	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	struct sock_common *c = &sk->__sk_common;
+
+	ev->family = c->skc_family;
+	ev->state = c->skc_state;
+	ev->sport = bpf_htons(c->skc_num);
+	ev->dport = c->skc_dport;
+	ev->netns = c->skc_net.net->ns.inum;
 	if (ev->family == AF_INET) {
-		bpf_core_read(ev->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(ev->daddr, 4, &sk->__sk_common.skc_daddr);
+		__builtin_memcpy(ev->saddr, &c->skc_rcv_saddr, 4);
+		__builtin_memcpy(ev->daddr, &c->skc_daddr, 4);
 	} else {
-		bpf_core_read(ev->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(ev->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		__builtin_memcpy(ev->saddr, &c->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(ev->daddr, &c->skc_v6_daddr, 16);
 	}
 }
 
+/* @toa: the socket's, NULL if it has none. */
 static __always_inline void emit(__u32 type, struct sock *sk, __u64 cookie,
-				 const struct totem_sock_record *rec)
+				 const struct totem_sock_state *st,
+				 const struct totem_toa *toa)
 {
+	const struct totem_proc_info *proc = NULL;
 	struct totem_event *ev;
+	__u32 tgid = st->owner_tgid;
 	bool wake;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -174,20 +229,26 @@ static __always_inline void emit(__u32 type, struct sock *sk, __u64 cookie,
 	ev->cookie = cookie;
 	if (sk)
 		event_fill_sk(ev, sk);
-	__builtin_memcpy(&ev->rec, rec, sizeof(*rec));
+	if (tgid)
+		proc = bpf_map_lookup_elem(&proc_info, &tgid);
+	totem_record_assemble(&ev->rec, st, proc, toa,
+			      totem_peer_prefix(ev->family, ev->daddr));
 	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_WAKE_BYTES;
 	bpf_ringbuf_submit(ev, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void emit_skops(__u32 type, struct bpf_sock_ops *skops,
-				       const struct totem_sock_record *rec)
+				       const struct totem_sock_state *st)
 {
 	struct bpf_sock *bsk = skops->sk;
+	struct totem_toa *toa = NULL;
 	struct sock *sk = NULL;
 
-	if (bsk)
+	if (bsk) {
 		sk = (struct sock *)bpf_skc_to_tcp_sock(bsk);
-	emit(type, sk, bpf_get_socket_cookie(skops), rec);
+		toa = bpf_sk_storage_get(&sock_toa, bsk, 0, 0);
+	}
+	emit(type, sk, bpf_get_socket_cookie(skops), st, toa);
 }
 
 /* ---- owner: process context ---- */
@@ -195,35 +256,35 @@ static __always_inline void emit_skops(__u32 type, struct bpf_sock_ops *skops,
 SEC("cgroup/sock_create")
 int totem_sock_create(struct bpf_sock *ctx)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 
 	if (ctx->type != SOCK_STREAM || ctx->protocol != IPPROTO_TCP ||
 	    (ctx->family != AF_INET && ctx->family != AF_INET6))
 		return 1;
-	rec = bpf_sk_storage_get(&sock_record, ctx, 0,
+	st = bpf_sk_storage_get(&sock_record, ctx, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!rec) {
+	if (!st) {
 		count(TOTEM_CTR_ERR_STATE);
 		return 1;
 	}
-	owner_set_current(&rec->owner, TOTEM_OWNER_F_CREATOR);
+	owner_set_current(st, TOTEM_OWNER_F_CREATOR);
 	return 1;
 }
 
 static __always_inline int on_connect(struct bpf_sock_addr *ctx)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	struct bpf_sock *sk = ctx->sk;
 
 	if (!sk || ctx->type != SOCK_STREAM || ctx->protocol != IPPROTO_TCP)
 		return 1;
-	rec = bpf_sk_storage_get(&sock_record, sk, 0,
+	st = bpf_sk_storage_get(&sock_record, sk, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!rec) {
+	if (!st) {
 		count(TOTEM_CTR_ERR_STATE);
 		return 1;
 	}
-	owner_set_current(&rec->owner, TOTEM_OWNER_F_CONNECT);
+	owner_set_current(st, TOTEM_OWNER_F_CONNECT);
 	return 1;
 }
 
@@ -241,20 +302,21 @@ int totem_connect6(struct bpf_sock_addr *ctx)
 
 static __always_inline void on_accept(struct sock *child)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	__u32 keep;
 
 	if (!child)
 		return;
-	rec = bpf_sk_storage_get(&sock_record, child, 0,
+	st = bpf_sk_storage_get(&sock_record, child, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!rec) {
+	if (!st) {
 		count(TOTEM_CTR_ERR_STATE);
 		return;
 	}
-	keep = rec->owner.flags & TOTEM_OWNER_F_REUSEPORT;
-	owner_set_current(&rec->owner, TOTEM_OWNER_F_ACCEPT | keep);
-	emit(TOTEM_CMD_EVENT_OWNER, child, bpf_get_socket_cookie(child), rec);
+	keep = st->owner_flags & TOTEM_OWNER_F_REUSEPORT;
+	owner_set_current(st, TOTEM_OWNER_F_ACCEPT | keep);
+	emit(TOTEM_CMD_EVENT_OWNER, child, bpf_get_socket_cookie(child), st,
+	     bpf_sk_storage_get(&sock_toa, child, 0, 0));
 }
 
 /*
@@ -282,19 +344,20 @@ int BPF_PROG(totem_accept_old, struct sock *sk, int flags, int *err,
 SEC("fentry/tcp_sendmsg")
 int BPF_PROG(totem_sendmsg, struct sock *sk)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	rec = bpf_sk_storage_get(&sock_record, sk, 0,
+	st = bpf_sk_storage_get(&sock_record, sk, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!rec) {
+	if (!st) {
 		count(TOTEM_CTR_ERR_STATE);
 		return 0;
 	}
-	if (rec->owner.tgid == tgid)
+	if (st->owner_tgid == tgid)
 		return 0;
-	owner_set_current(&rec->owner, TOTEM_OWNER_F_SENDER);
-	emit(TOTEM_CMD_EVENT_OWNER, sk, bpf_get_socket_cookie(sk), rec);
+	owner_set_current(st, TOTEM_OWNER_F_SENDER);
+	emit(TOTEM_CMD_EVENT_OWNER, sk, bpf_get_socket_cookie(sk), st,
+	     bpf_sk_storage_get(&sock_toa, sk, 0, 0));
 	return 0;
 }
 
@@ -342,19 +405,19 @@ static __noinline bool skops_inet4(struct bpf_sock_ops *skops)
 	return skops->family == AF_INET;
 }
 
-static __always_inline struct totem_sock_record *
+static __always_inline struct totem_sock_state *
 skops_record(struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 
 	if (!sk)
 		return NULL;
-	rec = bpf_sk_storage_get(&sock_record, sk, 0,
+	st = bpf_sk_storage_get(&sock_record, sk, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!rec)
+	if (!st)
 		count(TOTEM_CTR_ERR_STATE);
-	return rec;
+	return st;
 }
 
 static __always_inline void listen_key_fill(struct listen_key *k,
@@ -394,10 +457,12 @@ static __always_inline bool signed_segments(struct bpf_sock_ops *skops)
 	tp = bpf_skc_to_tcp_sock(bsk);
 	if (!tp)
 		return false;
-	if (BPF_CORE_READ(tp, md5sig_info))
+	/* BTF pointer: plain loads, no bpf_probe_read_kernel() per segment */
+	if (bpf_core_field_exists(struct tcp_sock___md5, md5sig_info) &&
+	    ((struct tcp_sock___md5 *)tp)->md5sig_info)
 		return true;
 	if (bpf_core_field_exists(struct tcp_sock___ao, ao_info) &&
-	    BPF_CORE_READ((struct tcp_sock___ao *)tp, ao_info))
+	    ((struct tcp_sock___ao *)tp)->ao_info)
 		return true;
 	return false;
 }
@@ -406,21 +471,21 @@ static __always_inline bool signed_segments(struct bpf_sock_ops *skops)
 
 static __noinline void on_listen(struct bpf_sock_ops *skops)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	struct listen_val val = {}, *old;
 	struct listen_key key;
 	int one = 1;
 	__u32 a[4];
 
-	if (!rec)
+	if (!st)
 		return;
 	/* listen() runs in the caller's context; 6.10+ lets us see it. */
 	if (have_sockops_pid) {
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-		if (tgid && tgid != rec->owner.tgid) {
-			__builtin_memset(&rec->owner, 0, sizeof(rec->owner));
-			rec->owner.tgid = tgid;
+		if (tgid && tgid != st->owner_tgid) {
+			st->owner_tgid = tgid;
+			st->owner_flags = 0;
 		}
 	}
 	/* The SYN's options are read when the child is established. */
@@ -433,12 +498,13 @@ static __noinline void on_listen(struct bpf_sock_ops *skops)
 	if (old) {
 		old->nr++;
 		if (old->nr > 1) {
-			old->owner.flags |= TOTEM_OWNER_F_REUSEPORT;
-			rec->owner.flags |= TOTEM_OWNER_F_REUSEPORT;
+			old->flags |= TOTEM_OWNER_F_REUSEPORT;
+			st->owner_flags |= TOTEM_OWNER_F_REUSEPORT;
 		}
 		return;
 	}
-	val.owner = rec->owner;
+	val.tgid = st->owner_tgid;
+	val.flags = st->owner_flags;
 	val.nr = 1;
 	if (bpf_map_update_elem(&listen_owner, &key, &val, BPF_NOEXIST))
 		count(TOTEM_CTR_TABLE_EVICT);
@@ -463,16 +529,16 @@ static __always_inline void listen_gone(struct bpf_sock_ops *skops)
 
 static __noinline void on_state(struct bpf_sock_ops *skops)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	struct bpf_sock *sk = skops->sk;
 
 	if (skops->args[1] != BPF_TCP_CLOSE || !sk)
 		return;
 	if (skops->args[0] == BPF_TCP_LISTEN)
 		listen_gone(skops);
-	rec = bpf_sk_storage_get(&sock_record, sk, 0, 0);
-	if (rec)
-		emit_skops(TOTEM_CMD_EVENT_CLOSE, skops, rec);
+	st = bpf_sk_storage_get(&sock_record, sk, 0, 0);
+	if (st)
+		emit_skops(TOTEM_CMD_EVENT_CLOSE, skops, st);
 }
 
 /* ---- parsing ---- */
@@ -524,21 +590,31 @@ static __always_inline int syn_opts(struct bpf_sock_ops *skops,
 }
 
 static __noinline void apply_peer(struct bpf_sock_ops *skops,
-				  struct totem_sock_record *rec,
+				  struct totem_sock_state *st,
 				  const struct totem_opt_info *info,
-				  __u32 seg, bool v4)
+				  __u32 seg)
 {
-	struct totem_peer *p = &rec->peer;
+	struct totem_peer_state *p = &st->peer;
 	bool news = false;
 	__u64 now;
 
 	count_n(TOTEM_CTR_RX_MALFORMED, info->malformed);
 	if (info->toa_kind) {
+		struct bpf_sock *bsk = skops->sk;
+		struct totem_toa *toa = NULL;
+
 		count(TOTEM_CTR_RX_TOA);
-		__builtin_memcpy(rec->toa.addr, info->toa_addr, 16);
-		rec->toa.port = bpf_htons(info->toa_port);
-		rec->toa.family = info->toa_family == 4 ? AF_INET : AF_INET6;
-		rec->toa.kind = info->toa_kind;
+		if (bsk)
+			toa = bpf_sk_storage_get(&sock_toa, bsk, 0,
+						 BPF_SK_STORAGE_GET_F_CREATE);
+		if (toa) {
+			__builtin_memcpy(toa->addr, info->toa_addr, 16);
+			toa->port = bpf_htons(info->toa_port);
+			toa->family = info->toa_family == 4 ? AF_INET : AF_INET6;
+			toa->kind = info->toa_kind;
+		} else {
+			count(TOTEM_CTR_ERR_STATE);
+		}
 	}
 	if (!info->tot_format)
 		return;
@@ -567,61 +643,55 @@ static __noinline void apply_peer(struct bpf_sock_ops *skops,
 		p->family = 0;
 		break;
 	default:
-		/* The /64 of the packet's source, the IID from the option. */
+		/*
+		 * The IID from the option; the /64 is the socket's remote
+		 * address's, added when the record is assembled (record.h).
+		 */
 		p->flags = TOTEM_PEER_F_HOST | TOTEM_PEER_F_ADDR;
 		p->family = AF_INET6;
-		if (!v4) {
-			__u32 hi[2] = { skops->remote_ip6[0],
-					skops->remote_ip6[1] };
-
-			__builtin_memcpy(p->addr, hi, 8);
-		}
-		__builtin_memcpy(p->addr + 8, info->addr + 8, 8);
+		__builtin_memcpy(p->addr, info->addr + 8, 8);
 		break;
 	}
 	if (news)
-		emit_skops(TOTEM_CMD_EVENT_PEER, skops, rec);
+		emit_skops(TOTEM_CMD_EVENT_PEER, skops, st);
 }
 
 static __noinline void parse_into(struct bpf_sock_ops *skops,
-				  struct totem_sock_record *rec,
+				  struct totem_sock_state *st,
 				  struct totem_opt_area *opts, int len,
 				  __u32 seg)
 {
 	struct totem_opt_info info;
-	__u32 a[4];
-	bool v4;
 
 	if (len <= 0)
 		return;
-	v4 = skops_local(skops, a);
 	if (totem_bpf_opts_parse(opts, len, &info) != TOTEM_CODEC_OK) {
 		count(TOTEM_CTR_RX_MALFORMED);
 		return;
 	}
-	apply_peer(skops, rec, &info, seg, v4);
+	apply_peer(skops, st, &info, seg);
 }
 
 static __noinline void on_active_established(struct bpf_sock_ops *skops,
 					     struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	struct totem_opt_area opts = {};
 	int len;
 
-	if (!rec)
+	if (!st)
 		return;
-	emit_skops(TOTEM_CMD_EVENT_OWNER, skops, rec);
+	emit_skops(TOTEM_CMD_EVENT_OWNER, skops, st);
 	if (!cfg->parse)
 		return;
 	len = skb_opts(skops, &opts); /* skb: the SYN-ACK */
-	parse_into(skops, rec, &opts, len, TOTEM_SEG_SYNACK);
+	parse_into(skops, st, &opts, len, TOTEM_SEG_SYNACK);
 }
 
 static __noinline void on_passive_established(struct bpf_sock_ops *skops,
 					      struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	struct syn_hdr hdr = {};
 	struct totem_opt_area opts = {};
 	struct listen_key key;
@@ -629,14 +699,17 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops,
 	__u32 a[4];
 	int len;
 
-	if (!rec)
+	if (!st)
 		return;
-	/* BPF_F_CLONE copied the listener's record: keep only the owner. */
-	__builtin_memset(&rec->peer, 0, sizeof(rec->peer));
-	__builtin_memset(&rec->toa, 0, sizeof(rec->toa));
-	__builtin_memset(&rec->tx, 0, sizeof(rec->tx));
-	if (!(rec->owner.flags & TOTEM_OWNER_F_ACCEPT)) {
-		rec->owner.flags = TOTEM_OWNER_F_LISTENER;
+	/*
+	 * BPF_F_CLONE copied the listener's state: keep only the owner
+	 * (sock_toa is not cloned).
+	 */
+	__builtin_memset(&st->peer, 0, sizeof(st->peer));
+	st->tx_flags = 0;
+	st->tx_unsampled = 0;
+	if (!(st->owner_flags & TOTEM_OWNER_F_ACCEPT)) {
+		st->owner_flags = TOTEM_OWNER_F_LISTENER;
 		listen_addr(skops, a);
 		listen_key_fill(&key, skops, a);
 		lv = bpf_map_lookup_elem(&listen_owner, &key);
@@ -645,36 +718,36 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops,
 			lv = bpf_map_lookup_elem(&listen_owner, &key);
 		}
 		if (lv && lv->nr > 1)
-			rec->owner.flags |= TOTEM_OWNER_F_REUSEPORT;
+			st->owner_flags |= TOTEM_OWNER_F_REUSEPORT;
 	}
 	if (!cfg->parse)
 		return;
 	len = syn_opts(skops, &hdr);
 	if (len >= 0) {
-		parse_into(skops, rec, &hdr.opts, len, TOTEM_SEG_SYN);
+		parse_into(skops, st, &hdr.opts, len, TOTEM_SEG_SYN);
 		return;
 	}
 	if (len == -ENOENT) {
 		/* Syncookie mode: no SYN was saved; the ACK is all we have. */
 		len = skb_opts(skops, &opts);
-		parse_into(skops, rec, &opts, len, TOTEM_SEG_DATA);
+		parse_into(skops, st, &opts, len, TOTEM_SEG_DATA);
 	}
 }
 
 static __noinline void on_parse(struct bpf_sock_ops *skops,
 				struct totem_config *cfg)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	struct totem_opt_area opts = {};
 	int len;
 
 	if (!cfg->parse)
 		return;
-	rec = skops_record(skops);
-	if (!rec)
+	st = skops_record(skops);
+	if (!st)
 		return;
 	len = skb_opts(skops, &opts);
-	parse_into(skops, rec, &opts, len, TOTEM_SEG_DATA);
+	parse_into(skops, st, &opts, len, TOTEM_SEG_DATA);
 }
 
 /* ---- writing ---- */
@@ -771,7 +844,7 @@ static __always_inline __u32 synack_owner(struct bpf_sock_ops *skops,
 		__builtin_memset(key.addr, 0, sizeof(key.addr));
 		lv = bpf_map_lookup_elem(&listen_owner, &key);
 	}
-	return lv ? lv->owner.tgid : 0;
+	return lv ? lv->tgid : 0;
 }
 
 static __always_inline void synack_len(struct bpf_sock_ops *skops,
@@ -822,15 +895,15 @@ static __always_inline void syn_len(struct bpf_sock_ops *skops,
 static __always_inline void syn_write(struct bpf_sock_ops *skops,
 				      struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	__u32 a[4];
 	bool v4;
 
-	if (!rec || !(cfg->enable & TOTEM_SEG_SYN))
+	if (!st || !(cfg->enable & TOTEM_SEG_SYN))
 		return;
 	skops_local(skops, a);
 	v4 = skops_inet4(skops);
-	if (!store(skops, format_for(cfg, v4), rec->owner.tgid, cfg->host_id,
+	if (!store(skops, format_for(cfg, v4), st->owner_tgid, cfg->host_id,
 		   a))
 		count(TOTEM_CTR_INJECT_SYN);
 }
@@ -850,12 +923,12 @@ static __always_inline bool owned_by_task(struct bpf_sock_ops *skops)
 	tp = bpf_skc_to_tcp_sock(bsk);
 	if (!tp)
 		return false;
-	return BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_lock.owned);
+	return tp->inet_conn.icsk_inet.sk.sk_lock.owned;
 }
 
 /* The sender of a data segment, when it is sent from process context. */
 static __always_inline void sender_update(struct bpf_sock_ops *skops,
-					  struct totem_sock_record *rec)
+					  struct totem_sock_state *st)
 {
 	struct task_struct *task;
 	__u32 tgid;
@@ -863,21 +936,26 @@ static __always_inline void sender_update(struct bpf_sock_ops *skops,
 	if (!owned_by_task(skops))
 		return;
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!tgid || tgid == rec->owner.tgid)
+	if (!tgid || tgid == st->owner_tgid)
 		return;
-	task = bpf_get_current_task_btf();
-	__builtin_memset(&rec->owner, 0, sizeof(rec->owner));
-	rec->owner.tgid = tgid;
-	rec->owner.uid = BPF_CORE_READ(task, cred, uid.val);
-	BPF_CORE_READ_STR_INTO(&rec->owner.comm, task, comm);
-	rec->owner.flags = TOTEM_OWNER_F_SENDER;
-	emit_skops(TOTEM_CMD_EVENT_OWNER, skops, rec);
+	st->owner_tgid = tgid;
+	st->owner_flags = TOTEM_OWNER_F_SENDER;
+	/* no uid/comm helpers in sockops: read them from the task */
+	if (!bpf_map_lookup_elem(&proc_info, &tgid)) {
+		struct totem_proc_info pi = {};
+
+		task = bpf_get_current_task_btf();
+		pi.uid = task->cred->uid.val;
+		__builtin_memcpy(pi.comm, task->comm, sizeof(pi.comm));
+		bpf_map_update_elem(&proc_info, &tgid, &pi, BPF_NOEXIST);
+	}
+	emit_skops(TOTEM_CMD_EVENT_OWNER, skops, st);
 }
 
-static __always_inline bool sample_due(struct totem_sock_record *rec,
+static __always_inline bool sample_due(struct totem_sock_state *st,
 				       struct totem_config *cfg)
 {
-	return !cfg->sample_bytes || rec->tx.unsampled >= cfg->sample_bytes;
+	return !cfg->sample_bytes || st->tx_unsampled >= cfg->sample_bytes;
 }
 
 /*
@@ -890,14 +968,14 @@ static __always_inline bool sample_due(struct totem_sock_record *rec,
 static __always_inline void mss_len(struct bpf_sock_ops *skops,
 				    struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	__u32 a[4];
 	bool v4;
 
-	if (!rec)
+	if (!st)
 		return;
-	rec->tx.flags &= ~TX_MSS_RESERVED;
-	if (!(cfg->enable & TOTEM_SEG_DATA) || !sample_due(rec, cfg))
+	st->tx_flags &= ~TX_MSS_RESERVED;
+	if (!(cfg->enable & TOTEM_SEG_DATA) || !sample_due(st, cfg))
 		return;
 	if (signed_segments(skops))
 		return;
@@ -905,7 +983,7 @@ static __always_inline void mss_len(struct bpf_sock_ops *skops,
 	v4 = skops_inet4(skops);
 	if (!bpf_reserve_hdr_opt(skops, totem_bpf_opt_len(format_for(cfg, v4)),
 				 0))
-		rec->tx.flags |= TX_MSS_RESERVED;
+		st->tx_flags |= TX_MSS_RESERVED;
 }
 
 /*
@@ -916,21 +994,21 @@ static __always_inline void mss_len(struct bpf_sock_ops *skops,
 static __always_inline void data_len(struct bpf_sock_ops *skops,
 				     struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	__u32 a[4];
 	bool v4;
 
-	if (!rec)
+	if (!st)
 		return;
 	if (sockops_sender)
-		sender_update(skops, rec);
-	rec->tx.flags &= ~TX_ARMED;
+		sender_update(skops, st);
+	st->tx_flags &= ~TX_ARMED;
 	if (!(cfg->enable & TOTEM_SEG_DATA)) {
-		rec->tx.unsampled = 0;
+		st->tx_unsampled = 0;
 		return;
 	}
-	if (sample_due(rec, cfg)) {
-		if (!(rec->tx.flags & TX_MSS_RESERVED)) {
+	if (sample_due(st, cfg)) {
+		if (!(st->tx_flags & TX_MSS_RESERVED)) {
 			count(TOTEM_CTR_SKIP_MSS);
 		} else if (signed_segments(skops)) {
 			count(TOTEM_CTR_SKIP_MD5);
@@ -939,30 +1017,30 @@ static __always_inline void data_len(struct bpf_sock_ops *skops,
 			v4 = skops_inet4(skops);
 			if (!reserve(skops,
 				     totem_bpf_opt_len(format_for(cfg, v4)))) {
-				rec->tx.flags |= TX_ARMED;
+				st->tx_flags |= TX_ARMED;
 				return;
 			}
 		}
 	}
-	rec->tx.unsampled += skops->skb_len;
+	st->tx_unsampled += skops->skb_len;
 }
 
 static __always_inline void data_write(struct bpf_sock_ops *skops,
 				       struct totem_config *cfg)
 {
-	struct totem_sock_record *rec = skops_record(skops);
+	struct totem_sock_state *st = skops_record(skops);
 	__u32 a[4];
 	bool v4;
 
-	if (!rec || !(rec->tx.flags & TX_ARMED))
+	if (!st || !(st->tx_flags & TX_ARMED))
 		return;
 	skops_local(skops, a);
 	v4 = skops_inet4(skops);
-	if (!store(skops, format_for(cfg, v4), rec->owner.tgid, cfg->host_id,
+	if (!store(skops, format_for(cfg, v4), st->owner_tgid, cfg->host_id,
 		   a))
 		count(TOTEM_CTR_INJECT_DATA);
-	rec->tx.unsampled = 0;
-	rec->tx.flags &= ~TX_ARMED; /* the MSS in use still leaves room */
+	st->tx_unsampled = 0;
+	st->tx_flags &= ~TX_ARMED; /* the MSS in use still leaves room */
 }
 
 static __noinline void on_hdr_opt_len(struct bpf_sock_ops *skops,
@@ -1007,7 +1085,7 @@ static __noinline void on_write_hdr_opt(struct bpf_sock_ops *skops,
 SEC("sockops")
 int totem_sockops(struct bpf_sock_ops *skops)
 {
-	struct totem_sock_record *rec;
+	struct totem_sock_state *st;
 	struct totem_config *cfg;
 
 	if (skops->family != AF_INET && skops->family != AF_INET6)
@@ -1018,8 +1096,8 @@ int totem_sockops(struct bpf_sock_ops *skops)
 
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		rec = skops_record(skops);
-		if (rec)
+		st = skops_record(skops);
+		if (st)
 			set_cb_flags(skops);
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:

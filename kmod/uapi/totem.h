@@ -69,10 +69,17 @@
  * 3. The per-socket record
  * ========================
  *
- * struct totem_sock_record is the value of the eBPF sk_storage map and the
- * layout the module reports through generic netlink attributes.  Fixed
- * sizes, explicit padding, natural alignment: the same bytes on every
- * architecture and compiler.
+ * struct totem_sock_record is what every path reports for a socket: the
+ * layout of libtotem's answers and of events, and the fields the module
+ * sends as generic netlink attributes.  Fixed sizes, explicit padding,
+ * natural alignment: the same bytes on every architecture and compiler.
+ *
+ * The eBPF path stores less per socket (64 bytes, struct totem_sock_state
+ * in sk_storage) and keeps the rest where it is shared or rare: the
+ * owner's uid, cgroup and comm once per process (struct totem_proc_info,
+ * keyed by tgid), a TOA in a second sk_storage only on sockets that got
+ * one.  bpf/record.h puts the record back together, in eBPF programs and
+ * in libtotem alike.
  *
  * 4. Generic netlink family "totem" (module path)
  * ===============================================
@@ -213,6 +220,45 @@ struct totem_sock_record {
 	struct totem_tx tx;		/* 112: 8 bytes */
 };					/* 120 bytes */
 
+/*
+ * ---- eBPF path: what is stored ----
+ * The sk_storage value (TOTEM_BPF_SOCK_MAP): the record without the
+ * owner's per-process details, without the TOA, and without the half of a
+ * v6 peer address that the socket itself has (the /64 of its remote
+ * address).  56 bytes: with the kernel's 72-byte element header, one
+ * kmalloc-128 object.
+ */
+struct totem_peer_state {
+	__u32 pid;		/* record.peer.pid */
+	__u32 host_id;
+	__u32 seq;
+	__u8 family;
+	__u8 format;
+	__u8 seen;
+	__u8 flags;
+	__u8 addr[8];		/* v1: the IPv4 address in [0..3]; v6: the IID */
+	__u64 first_ns;
+	__u64 last_ns;
+};				/* 40 bytes */
+
+struct totem_sock_state {
+	__u32 owner_tgid;	/* record.owner.tgid */
+	__u16 owner_flags;	/* record.owner.flags */
+	__u8 tx_flags;		/* record.tx.flags */
+	__u8 __pad;
+	__u32 tx_unsampled;	/* record.tx.unsampled */
+	__u32 __pad2;
+	struct totem_peer_state peer;	/* 16: 40 bytes */
+};				/* 56 bytes */
+
+/* The value of TOTEM_BPF_PROC_MAP, key: the tgid (__u32). */
+struct totem_proc_info {
+	__u32 uid;
+	__u32 __pad;
+	__u64 cgroup_id;
+	char comm[16];
+};				/* 32 bytes */
+
 /* ---- runtime configuration (same keys on every path) ---- */
 struct totem_config {
 	__u32 enable;		/* enum totem_seg: where to write */
@@ -349,7 +395,9 @@ struct totem_event {
 
 /* ---- eBPF path: where totemd pins what queries need ---- */
 #define TOTEM_BPF_PIN_DIR	"/sys/fs/bpf/totem"
-#define TOTEM_BPF_SOCK_MAP	"sock_record"	/* sk_storage, the record */
+#define TOTEM_BPF_SOCK_MAP	"sock_record"	/* sk_storage, totem_sock_state */
+#define TOTEM_BPF_TOA_MAP	"sock_toa"	/* sk_storage, totem_toa */
+#define TOTEM_BPF_PROC_MAP	"proc_info"	/* LRU hash tgid -> totem_proc_info */
 #define TOTEM_BPF_CONFIG_MAP	"config"	/* array[1] of totem_config */
 #define TOTEM_BPF_STATS_MAP	"stats"		/* percpu array of u64 */
 #define TOTEM_BPF_LOOKUP_PROG	"lookup"	/* tc program, run, never attached */

@@ -75,6 +75,8 @@ VARIANT_LABELS = {
     "bpf-all": "bpf, sample_bytes 0",
     "other": "other injector",
     "nop": "nop sockops (floor)",
+    "bpf-rx": "bpf, enable none (owners, parsing)",
+    "bpf-own": "bpf, enable none, parse off (owners)",
 }
 CPU_TARGET = 1.0        # % of one CPU during bulk
 NS_PER_CALL_TARGET = 50
@@ -335,9 +337,10 @@ class Baseline:
 class Totemd:
     """totemd --backend bpf in a private mount namespace with its own bpffs."""
 
-    def __init__(self, name, sample_bytes=None):
+    def __init__(self, name, sample_bytes=None, conf=None):
         self.name = name
         self.sample_bytes = sample_bytes
+        self.conf = conf or {}
         self.p = None
         self.pid = None
 
@@ -347,6 +350,8 @@ class Totemd:
             f.write("backend = bpf\ncgroup = %s\n" % env.cgroup)
             if self.sample_bytes is not None:
                 f.write("sample_bytes = %d\n" % self.sample_bytes)
+            for k, v in sorted(self.conf.items()):
+                f.write("%s = %s\n" % (k, v))
         rundir = os.path.join(env.tmp, "run-" + self.name)
         os.makedirs(rundir, exist_ok=True)
         status = os.path.join(rundir, "status")
@@ -672,7 +677,7 @@ class QueryPath:
             for m in json.loads(run(["bpftool", "-j", "map", "show"]).stdout):
                 if m["id"] in out["maps"]:
                     out["maps"][m["id"]].update(name=m.get("name"), type=m.get("type"))
-                    if m.get("type") == "sk_storage":
+                    if m.get("type") == "sk_storage" and m.get("name") == "sock_record":
                         out["record_size"] = m.get("bytes_value")
         try:
             base = 20000
@@ -865,9 +870,10 @@ def table(results):
         mem = memory_summary(q)
         if mem:
             rows.append(["memory", "per socket", "bpf sk_storage",
-                         "%s B charged (%s B kmalloc); record %d B" % (
-                             fmt(mem["charged"]), fmt(mem["slab"]), mem["value"]), "",
-                         "<= %d B" % MEM_TARGET, verdict(mem["charged"] <= MEM_TARGET)])
+                         "%d B of totem state; %s B charged with the kernel's "
+                         "sk_storage headers (%s B kmalloc)" % (
+                             mem["value"], fmt(mem["charged"]), fmt(mem["slab"])), "",
+                         "<= %d B" % MEM_TARGET, verdict(mem["value"] <= MEM_TARGET)])
     vm = results.get("vm")
     if vm:
         for row in vm.get("rows", []):
@@ -884,7 +890,7 @@ def memory_summary(q):
     if charged <= 0:
         return None
     st = q["btf"].get("bpf_local_storage")
-    value = q.get("record_size") or 120
+    value = q.get("record_size") or 64
     # the kernel charges sizeof(struct bpf_local_storage) once per socket and
     # offsetof(struct bpf_local_storage_elem, sdata.data[value_size]) per map
     el = charged - st if st else None
@@ -964,7 +970,9 @@ def report(results, args):
             parts += ["", ("Memory: sk_storage charged to each socket (skmem o, median over "
                            "%s sockets, minus %s B without totem) %s B = struct "
                            "bpf_local_storage %s B (once per socket) + element %s B "
-                           "(header + %d B record); in kmalloc size classes %s B.  "
+                           "(header + the %d B struct totem_sock_state); in kmalloc size "
+                           "classes %s B.  A socket that received a TOA has a second "
+                           "element (struct totem_toa, 24 B) in sock_toa.  "
                            "Maps (fixed cost): %s.") % (
                 list(q["sizes"])[-1], fmt(q.get("omem_baseline")), fmt(mem["charged"]),
                 mem["storage"], fmt(mem["elem"]), mem["value"], fmt(mem["slab"]),
@@ -990,7 +998,9 @@ def parse_args(argv):
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help="comma-separated subset of " + ",".join(WORKLOADS))
     ap.add_argument("--variants", default="baseline,bpf,bpf-all",
-                    help="baseline,bpf,bpf-all,nop (nop: a sockops program asking for "
+                    help="baseline,bpf,bpf-all,bpf-rx,bpf-own,nop (bpf-rx: no option "
+                         "written; bpf-own: neither written nor parsed, owners only; "
+                         "nop: a sockops program asking for "
                          "the same callbacks and doing nothing, the floor under ns/call; "
                          "other is added when TOTEM_BENCH_OTHER_* is set); 'auto': "
                          "baseline,bpf,bpf-all, the bpf ones only if totemd can run bpf")
@@ -1090,6 +1100,11 @@ def main(argv):
                 variants.append(Totemd("bpf"))
             elif v == "bpf-all":
                 variants.append(Totemd("bpf-all", sample_bytes=0))
+            elif v == "bpf-rx":
+                variants.append(Totemd("bpf-rx", conf={"enable": "none"}))
+            elif v == "bpf-own":
+                variants.append(Totemd("bpf-own", conf={"enable": "none",
+                                                        "parse": "off"}))
             elif v == "nop":
                 variants.append(OtherInjector(obj=os.path.join(BENCH, "nop.bpf.o"),
                                               name="nop", progs=[]))

@@ -235,15 +235,15 @@ static int gen_sock_diag(const char *dir)
 {
 	static const __u8 mapped[16] = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 3 };
 	struct totem_sock s4, s6, l, m;
-	struct nlb_storage ours4 = { NLB_MAP_ID, &s4.rec, sizeof(s4.rec) };
-	struct nlb_storage ours6 = { NLB_MAP_ID, &s6.rec, sizeof(s6.rec) };
-	struct nlb_storage oursm = { NLB_MAP_ID, &m.rec, sizeof(m.rec) };
+	struct totem_sock_state st4, st6, stm;
+	struct nlb_storage ours4[2], ours6[2], oursm[2];
 	__u64 other_value = 0x1122334455667788ull;
 	struct nlb_storage two[2] = {
 		{ NLB_MAP_ID + 7, &other_value, sizeof(other_value) },
-		{ NLB_MAP_ID, &s6.rec, sizeof(s6.rec) },
+		{ NLB_MAP_ID, &st6, sizeof(st6) },
 	};
-	struct nlb_storage shorter = { NLB_MAP_ID, &s4.rec, 64 };
+	struct nlb_storage shorter = { NLB_MAP_ID, &st4, sizeof(st4) - 8 };
+	int n4, n6, nm;
 	static struct dgram d;
 	struct nlattr *nest, *one;
 	struct nl_msg *msg;
@@ -260,24 +260,26 @@ static int gen_sock_diag(const char *dir)
 	m.sport = 40000;
 	m.dport = 22;
 	m.rec.owner.tgid = 1234;
-	snprintf(m.rec.owner.comm, sizeof(m.rec.owner.comm), "ssh");
+	n4 = nlb_storages(&s4, &st4, ours4);
+	n6 = nlb_storages(&s6, &st6, ours6);
+	nm = nlb_storages(&m, &stm, oursm);
 
-	err |= diag(&d, &s4, &ours4, 1) || save(dir, "v4_record", &d);
-	err |= diag(&d, &s6, &ours6, 1) || save(dir, "v6_record", &d);
+	err |= diag(&d, &s4, ours4, n4) || save(dir, "v4_record", &d);
+	err |= diag(&d, &s6, ours6, n6) || save(dir, "v6_record", &d);
 	err |= diag(&d, &s6, two, 2) || save(dir, "v6_two_maps", &d);
-	err |= diag(&d, &m, &oursm, 1) || save(dir, "v4mapped_record", &d);
+	err |= diag(&d, &m, oursm, nm) || save(dir, "v4mapped_record", &d);
 	err |= diag(&d, &l, NULL, 0) || save(dir, "v4_no_storage", &d);
 	err |= diag(&d, &s4, &shorter, 1) || save(dir, "v4_short_value", &d);
 	/* Regression: a map id of no bytes, last in the message (see gen_genl). */
 	msg = nlb_diag(&s4, 3, NULL, 0);
 	nest = msg ? nla_nest_start(msg, INET_DIAG_SK_BPF_STORAGES) : NULL;
 	one = nest ? nla_nest_start(msg, SK_DIAG_BPF_STORAGE) : NULL;
-	if (!one || nla_put(msg, SK_DIAG_BPF_STORAGE_MAP_VALUE, sizeof(s4.rec), &s4.rec) ||
+	if (!one || nla_put(msg, SK_DIAG_BPF_STORAGE_MAP_VALUE, sizeof(st4), &st4) ||
 	    nla_put(msg, SK_DIAG_BPF_STORAGE_MAP_ID, 0, NULL) || nla_nest_end(msg, one) ||
 	    nla_nest_end(msg, nest))
 		return -1;
 	err |= add(&d, msg) || save(dir, "short_map_id", &d);
-	err |= diag(&d, &s4, &ours4, 1) || diag(&d, &l, NULL, 0) || diag(&d, &s6, two, 2) ||
+	err |= diag(&d, &s4, ours4, n4) || diag(&d, &l, NULL, 0) || diag(&d, &s6, two, 2) ||
 	       add_done(&d, 3) || save(dir, "dump", &d);
 	return err ? -1 : 8;
 }

@@ -25,7 +25,8 @@
 
 /* The id the kernel gave the "totem" family, and the sk_storage map's id. */
 #define NLB_GENL_FAMILY 0x1c
-#define NLB_MAP_ID 42
+#define NLB_MAP_ID 42		/* sock_record: struct totem_sock_state */
+#define NLB_TOA_MAP_ID 43	/* sock_toa: struct totem_toa */
 #define NLB_MSG_SIZE 8192
 
 static inline struct nl_msg *nlb_genl(int cmd, int seq)
@@ -188,6 +189,49 @@ static inline struct nl_msg *nlb_diag(const struct totem_sock *s, int seq,
 fail:
 	nlmsg_free(msg);
 	return NULL;
+}
+
+/* What the eBPF path stores for @r (the inverse of totem_record_assemble()). */
+static inline void nlb_state_of(const struct totem_sock_record *r,
+				struct totem_sock_state *st)
+{
+	const struct totem_peer *p = &r->peer;
+	struct totem_peer_state *ps = &st->peer;
+
+	memset(st, 0, sizeof(*st));
+	st->owner_tgid = r->owner.tgid;
+	st->owner_flags = r->owner.flags;
+	st->tx_flags = r->tx.flags;
+	st->tx_unsampled = r->tx.unsampled;
+	ps->pid = p->pid;
+	ps->host_id = p->host_id;
+	ps->seq = p->seq;
+	ps->family = p->family;
+	ps->format = p->format;
+	ps->seen = p->seen;
+	ps->flags = p->flags;
+	ps->first_ns = p->first_ns;
+	ps->last_ns = p->last_ns;
+	if (p->format == TOTEM_FMT_V1)
+		memcpy(ps->addr, p->addr, 4);
+	else if (p->format == TOTEM_FMT_V6)
+		memcpy(ps->addr, p->addr + 8, 8);
+}
+
+/*
+ * The storages the kernel would send for @s: its state in NLB_MAP_ID and,
+ * if it has one, its TOA in NLB_TOA_MAP_ID.  Returns how many (@stg[2],
+ * pointing into @st and @s).
+ */
+static inline int nlb_storages(const struct totem_sock *s, struct totem_sock_state *st,
+			       struct nlb_storage *stg)
+{
+	static const struct totem_toa none;
+
+	nlb_state_of(&s->rec, st);
+	stg[0] = (struct nlb_storage){ NLB_MAP_ID, st, sizeof(*st) };
+	stg[1] = (struct nlb_storage){ NLB_TOA_MAP_ID, &s->rec.toa, sizeof(s->rec.toa) };
+	return memcmp(&s->rec.toa, &none, sizeof(none)) ? 2 : 1;
 }
 
 #endif /* _TOTEM_FUZZ_NLBUILD_H */

@@ -54,7 +54,7 @@ tap $? "nobody: bpftool cannot write the pinned config map (root can read it: $c
 is "$(T "$NSA" config sample_bytes)" 16384 "nobody: the config is still unchanged"
 
 # ---- pins ----
-for m in sock_record config stats; do
+for m in sock_record sock_toa proc_info config stats; do
 	$NOBODY bpftool map show pinned /sys/fs/bpf/totem/$m >/dev/null 2>&1
 	[ $? != 0 ]
 	tap $? "nobody: bpftool cannot open the pinned map $m"

@@ -27,13 +27,16 @@
 
 #include "internal.h"
 #include "bpf_pins.h"
+#include "record.h"
 
 struct bpf_backend {
-	int sock_fd; /* sk_storage map */
+	int sock_fd; /* sk_storage maps: totem_sock_state */
+	int toa_fd; /* ... totem_toa */
+	int proc_fd; /* tgid -> totem_proc_info */
 	int config_fd;
 	int stats_fd;
 	int lookup_fd; /* the lookup program, -1 if totemd has none */
-	__u32 sock_map_id;
+	struct totem_bpf_map_ids ids;
 	__u32 netns;
 };
 
@@ -91,6 +94,10 @@ static void backend_free(struct bpf_backend *b)
 {
 	if (b->sock_fd >= 0)
 		close(b->sock_fd);
+	if (b->toa_fd >= 0)
+		close(b->toa_fd);
+	if (b->proc_fd >= 0)
+		close(b->proc_fd);
 	if (b->config_fd >= 0)
 		close(b->config_fd);
 	if (b->stats_fd >= 0)
@@ -100,10 +107,19 @@ static void backend_free(struct bpf_backend *b)
 	free(b);
 }
 
-static int bpf_backend_open(struct totem *t)
+static int map_id(int fd, __u32 *id)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+static int bpf_backend_open(struct totem *t)
+{
 	struct bpf_backend *b;
 	struct stat st;
 	char dir[256];
@@ -116,10 +132,20 @@ static int bpf_backend_open(struct totem *t)
 	if (!b)
 		return -ENOMEM;
 	b->config_fd = b->stats_fd = -1;
-	b->lookup_fd = -1;
+	b->lookup_fd = b->toa_fd = b->proc_fd = -1;
 	b->sock_fd = pin_open(dir, TOTEM_BPF_SOCK_MAP);
 	if (b->sock_fd < 0) {
 		err = b->sock_fd;
+		goto out_free;
+	}
+	b->toa_fd = pin_open(dir, TOTEM_BPF_TOA_MAP);
+	if (b->toa_fd < 0) {
+		err = b->toa_fd;
+		goto out_free;
+	}
+	b->proc_fd = pin_open(dir, TOTEM_BPF_PROC_MAP);
+	if (b->proc_fd < 0) {
+		err = b->proc_fd;
 		goto out_free;
 	}
 	b->config_fd = pin_open(dir, TOTEM_BPF_CONFIG_MAP);
@@ -134,11 +160,11 @@ static int bpf_backend_open(struct totem *t)
 	}
 	/* optional: a kernel that refused it, or an older totemd */
 	b->lookup_fd = pin_open(dir, TOTEM_BPF_LOOKUP_PROG);
-	if (bpf_obj_get_info_by_fd(b->sock_fd, &info, &info_len)) {
-		err = -errno;
+	err = map_id(b->sock_fd, &b->ids.state);
+	if (!err)
+		err = map_id(b->toa_fd, &b->ids.toa);
+	if (err)
 		goto out_free;
-	}
-	b->sock_map_id = info.id;
 	if (!stat("/proc/self/ns/net", &st))
 		b->netns = st.st_ino;
 	t->priv = b;
@@ -169,9 +195,12 @@ static struct nla_policy storage_policy[SK_DIAG_BPF_STORAGE_MAX + 1] = {
 	[SK_DIAG_BPF_STORAGE_MAP_ID] = { .type = NLA_U32 },
 };
 
-/* The record in one INET_DIAG_SK_BPF_STORAGES nest, if it is ours. */
-static bool record_find(__u32 map_id, struct nlattr *stgs,
-			struct totem_sock_record *rec)
+/*
+ * The value of sk_storage map @map_id in one INET_DIAG_SK_BPF_STORAGES
+ * nest, if it is there and @len bytes long at least.
+ */
+static bool storage_find(__u32 map_id, struct nlattr *stgs, void *val,
+			 size_t len)
 {
 	struct nlattr *stg, *tb[SK_DIAG_BPF_STORAGE_MAX + 1];
 	int rem;
@@ -184,25 +213,30 @@ static bool record_find(__u32 map_id, struct nlattr *stgs,
 		if (!tb[SK_DIAG_BPF_STORAGE_MAP_ID] ||
 		    !tb[SK_DIAG_BPF_STORAGE_MAP_VALUE] ||
 		    nla_get_u32(tb[SK_DIAG_BPF_STORAGE_MAP_ID]) != map_id ||
-		    nla_len(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]) < (int)sizeof(*rec))
+		    nla_len(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]) < (int)len)
 			continue;
-		memcpy(rec, nla_data(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]),
-		       sizeof(*rec));
+		memcpy(val, nla_data(tb[SK_DIAG_BPF_STORAGE_MAP_VALUE]), len);
 		return true;
 	}
 	return false;
 }
 
 /*
- * One SOCK_DIAG_BY_FAMILY reply message into @s: the socket, and the record
- * the sk_storage map @map_id holds for it if the message carries one (else
- * s->rec stays zero).  s->netns is left 0.  -EINVAL if it is not such a
- * message.
+ * One SOCK_DIAG_BY_FAMILY reply message into @s: the socket, and its record
+ * if the message carries a state of map @ids->state (else s->rec stays
+ * zero): with the TOA of map @ids->toa if there is one, and the owner's
+ * details from the map @proc_fd (-1: none).  s->netns is left 0.  -EINVAL
+ * if it is not such a message.
  */
-int totem_bpf_diag_parse(struct nlmsghdr *nlh, __u32 map_id, struct totem_sock *s)
+int totem_bpf_diag_parse(struct nlmsghdr *nlh, const struct totem_bpf_map_ids *ids,
+			 int proc_fd, struct totem_sock *s)
 {
 	struct nlattr *tb[INET_DIAG_MAX + 1];
+	struct totem_proc_info proc, *pp = NULL;
+	struct totem_sock_state st;
+	struct totem_toa toa;
 	struct inet_diag_msg *r;
+	bool has_toa;
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    nlh->nlmsg_len < nlmsg_size(sizeof(*r)))
@@ -220,8 +254,15 @@ int totem_bpf_diag_parse(struct nlmsghdr *nlh, __u32 map_id, struct totem_sock *
 	memcpy(s->daddr, r->id.idiag_dst, s->family == AF_INET ? 4 : 16);
 	s->inode = r->idiag_inode;
 	s->cookie = (__u64)r->id.idiag_cookie[1] << 32 | r->id.idiag_cookie[0];
-	if (tb[INET_DIAG_SK_BPF_STORAGES])
-		record_find(map_id, tb[INET_DIAG_SK_BPF_STORAGES], &s->rec);
+	if (!tb[INET_DIAG_SK_BPF_STORAGES] ||
+	    !storage_find(ids->state, tb[INET_DIAG_SK_BPF_STORAGES], &st, sizeof(st)))
+		return 0;
+	has_toa = storage_find(ids->toa, tb[INET_DIAG_SK_BPF_STORAGES], &toa, sizeof(toa));
+	if (proc_fd >= 0 && st.owner_tgid &&
+	    !bpf_map_lookup_elem(proc_fd, &st.owner_tgid, &proc))
+		pp = &proc;
+	totem_record_assemble(&s->rec, &st, pp, has_toa ? &toa : NULL,
+			      totem_peer_prefix(s->family, s->daddr));
 	return 0;
 }
 
@@ -230,7 +271,7 @@ static int dump_valid(struct nl_msg *msg, void *arg)
 	struct dump_ctx *d = arg;
 	struct totem_sock s;
 
-	if (totem_bpf_diag_parse(nlmsg_hdr(msg), d->b->sock_map_id, &s))
+	if (totem_bpf_diag_parse(nlmsg_hdr(msg), &d->b->ids, d->b->proc_fd, &s))
 		return NL_SKIP;
 	s.netns = d->b->netns;
 	d->stop = d->cb(&s, d->arg);
@@ -285,7 +326,8 @@ static int dump_family(struct bpf_backend *b, int family, __u16 sport,
 	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0)
 		goto out_msg;
 	nest = nla_nest_start(msg, INET_DIAG_REQ_SK_BPF_STORAGES | NLA_F_NESTED);
-	if (!nest || nla_put_u32(msg, SK_DIAG_BPF_STORAGE_REQ_MAP_FD, b->sock_fd))
+	if (!nest || nla_put_u32(msg, SK_DIAG_BPF_STORAGE_REQ_MAP_FD, b->sock_fd) ||
+	    nla_put_u32(msg, SK_DIAG_BPF_STORAGE_REQ_MAP_FD, b->toa_fd))
 		goto out_msg;
 	nla_nest_end(msg, nest);
 

@@ -151,6 +151,8 @@ static int bpffs_ensure(void)
 
 static const char *const pin_names[] = {
 	TOTEM_BPF_SOCK_MAP,
+	TOTEM_BPF_TOA_MAP,
+	TOTEM_BPF_PROC_MAP,
 	TOTEM_BPF_CONFIG_MAP,
 	TOTEM_BPF_STATS_MAP,
 	TOTEM_BPF_LOOKUP_PROG,
@@ -209,7 +211,7 @@ static int pin_one(struct bpf_map *map, const char *name)
 }
 
 /*
- * The O(1) lookup program (bpf/lookup.bpf.c), on our sock_record map,
+ * The O(1) lookup program (bpf/lookup.bpf.c), on our three record maps,
  * pinned for libtotem.  Optional: without it lookups walk sock_diag.
  */
 static void lookup_load(struct bpf_engine *be)
@@ -222,6 +224,12 @@ static void lookup_load(struct bpf_engine *be)
 		return;
 	err = bpf_map__reuse_fd(be->lookup->maps.sock_record,
 				bpf_map__fd(be->skel->maps.sock_record));
+	if (!err)
+		err = bpf_map__reuse_fd(be->lookup->maps.sock_toa,
+					bpf_map__fd(be->skel->maps.sock_toa));
+	if (!err)
+		err = bpf_map__reuse_fd(be->lookup->maps.proc_info,
+					bpf_map__fd(be->skel->maps.proc_info));
 	if (!err)
 		err = lookup_bpf__load(be->lookup);
 	snprintf(path, sizeof(path), "%s/%s", TOTEM_BPF_PIN_DIR, TOTEM_BPF_LOOKUP_PROG);
@@ -248,6 +256,10 @@ static int pins_create(struct totem_bpf *skel)
 	if (chmod(TOTEM_BPF_PIN_DIR, 0700))
 		return -errno;
 	err = pin_one(skel->maps.sock_record, TOTEM_BPF_SOCK_MAP);
+	if (!err)
+		err = pin_one(skel->maps.sock_toa, TOTEM_BPF_TOA_MAP);
+	if (!err)
+		err = pin_one(skel->maps.proc_info, TOTEM_BPF_PROC_MAP);
 	if (!err)
 		err = pin_one(skel->maps.totem_cfg, TOTEM_BPF_CONFIG_MAP);
 	if (!err)

@@ -55,8 +55,18 @@ int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
 int totem_kmod_stats_parse(struct nlattr *nest, __u64 *counters);
 /* kmod: a TOTEM_A_CONFIG nest into the fields of @cfg it carries. */
 int totem_kmod_config_parse(struct nlattr *nest, struct totem_config *cfg);
-/* bpf: one sock_diag reply, with the record of sk_storage map @map_id. */
-int totem_bpf_diag_parse(struct nlmsghdr *nlh, __u32 map_id, struct totem_sock *s);
+/* bpf: the ids of the sk_storage maps a sock_diag reply carries */
+struct totem_bpf_map_ids {
+	__u32 state; /* struct totem_sock_state */
+	__u32 toa; /* struct totem_toa */
+};
+
+/*
+ * bpf: one sock_diag reply, with the record of those maps; the owner's
+ * details from the proc_info map @proc_fd (-1: none).
+ */
+int totem_bpf_diag_parse(struct nlmsghdr *nlh, const struct totem_bpf_map_ids *ids,
+			 int proc_fd, struct totem_sock *s);
 
 extern const struct totem_backend_ops totem_bpf_ops;
 extern const struct totem_backend_ops totem_kmod_ops;
