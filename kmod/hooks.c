@@ -35,6 +35,7 @@
 #include "config.h"
 #include "table.h"
 #include "codec.h"
+#include "hookstats.h"
 
 #define TOTEM_TCPOPT_MD5 19 /* RFC 2385 */
 #define TOTEM_TCPOPT_AO 29 /* RFC 5925 */
@@ -437,25 +438,41 @@ static unsigned int totem_in(struct sk_buff *skb, bool v6)
 static unsigned int totem_nf_out4(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	return totem_out(skb, false);
+	u64 t0 = totem_hook_enter();
+	unsigned int ret = totem_out(skb, false);
+
+	totem_hook_exit(TOTEM_HOOK_OUT4, t0);
+	return ret;
 }
 
 static unsigned int totem_nf_out6(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	return totem_out(skb, true);
+	u64 t0 = totem_hook_enter();
+	unsigned int ret = totem_out(skb, true);
+
+	totem_hook_exit(TOTEM_HOOK_OUT6, t0);
+	return ret;
 }
 
 static unsigned int totem_nf_in4(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	return totem_in(skb, false);
+	u64 t0 = totem_hook_enter();
+	unsigned int ret = totem_in(skb, false);
+
+	totem_hook_exit(TOTEM_HOOK_IN4, t0);
+	return ret;
 }
 
 static unsigned int totem_nf_in6(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	return totem_in(skb, true);
+	u64 t0 = totem_hook_enter();
+	unsigned int ret = totem_in(skb, true);
+
+	totem_hook_exit(TOTEM_HOOK_IN6, t0);
+	return ret;
 }
 
 TOTEM_NF_HOOK_DEFINE(totem_nf_out4)

@@ -10,14 +10,20 @@
  *   hooks.c    netfilter LOCAL_OUT (write) and LOCAL_IN (read)
  *   netlink.c  generic netlink family "totem"
  *   codec.c    the option codec shared with userspace and the fuzzer
+ *   hookstats.c  time spent in the hooks (hook_stats parameter)
  */
 #include <linux/module.h>
+#include <linux/debugfs.h>
 #include <net/net_namespace.h>
 #include "config.h"
 #include "table.h"
 #include "probes.h"
 #include "hooks.h"
 #include "netlink.h"
+#include "hookstats.h"
+
+/* /sys/kernel/debug/totem: debugging and benchmark aids, optional. */
+static struct dentry *totem_debugfs;
 
 static int __net_init totem_net_init(struct net *net)
 {
@@ -45,6 +51,10 @@ static int __init totem_init(void)
 	err = totem_table_init();
 	if (err)
 		return err;
+	/* Like any debugfs user, load without it if need be. */
+	totem_debugfs = debugfs_create_dir("totem", NULL);
+	totem_table_debugfs(totem_debugfs);
+	totem_hookstats_init(totem_debugfs);
 	err = totem_netlink_init();
 	if (err)
 		goto out_table;
@@ -63,6 +73,7 @@ out_probes:
 out_netlink:
 	totem_netlink_exit();
 out_table:
+	debugfs_remove_recursive(totem_debugfs);
 	totem_table_exit();
 	return err;
 }
@@ -72,6 +83,7 @@ static void __exit totem_exit(void)
 	unregister_pernet_subsys(&totem_net_ops);
 	totem_probes_exit();
 	totem_netlink_exit();
+	debugfs_remove_recursive(totem_debugfs);
 	totem_table_exit();
 	pr_info("totem: unloaded\n");
 }

@@ -26,6 +26,7 @@
 #include <net/tcp_states.h>
 #include "probes.h"
 #include "table.h"
+#include "hookstats.h"
 
 static bool totem_is_tcp(const struct sock *sk)
 {
@@ -48,26 +49,31 @@ static int totem_connect_entry(struct kretprobe_instance *ri, struct pt_regs *re
 {
 	struct totem_connect_data *d = (void *)ri->data;
 	struct sock *sk = totem_arg_sk(regs, 0);
+	u64 t0 = totem_hook_enter();
 
 	d->sk = NULL;
-	if (!totem_is_tcp(sk) || !in_task())
-		return 0;
-	d->sk = sk;
-	/* Before the SYN leaves; the event waits for the bound addresses. */
-	totem_owner_record(sk, TOTEM_OWNER_F_CONNECT, false, false);
+	if (totem_is_tcp(sk) && in_task()) {
+		d->sk = sk;
+		/* Before the SYN leaves; the event waits for the bound addresses. */
+		totem_owner_record(sk, TOTEM_OWNER_F_CONNECT, false, false);
+	}
+	totem_hook_exit(TOTEM_HOOK_CONNECT, t0);
 	return 0;
 }
 
 static int totem_connect_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct totem_connect_data *d = (void *)ri->data;
+	u64 t0;
 
 	if (!d->sk)
 		return 0;
+	t0 = totem_hook_enter();
 	if (regs_return_value(regs))
 		totem_owner_forget(d->sk);
 	else
 		totem_owner_announce(d->sk);
+	totem_hook_exit(TOTEM_HOOK_CONNECT, t0);
 	return 0;
 }
 
@@ -102,11 +108,14 @@ static int totem_listen_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct totem_connect_data *d = (void *)ri->data;
 	struct sock *sk = d->sk;
+	u64 t0;
 
 	if (regs_return_value(regs) || !totem_is_tcp(sk) || !in_task() ||
 	    READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		return 0;
+	t0 = totem_hook_enter();
 	totem_owner_record(sk, TOTEM_OWNER_F_CREATOR, true, true);
+	totem_hook_exit(TOTEM_HOOK_LISTEN, t0);
 	return 0;
 }
 
@@ -123,10 +132,13 @@ static struct kretprobe totem_krp_listen = {
 static int totem_accept_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)regs_return_value(regs);
+	u64 t0;
 
 	if (IS_ERR_OR_NULL(sk) || !totem_is_tcp(sk) || !in_task())
 		return 0;
+	t0 = totem_hook_enter();
 	totem_owner_record(sk, TOTEM_OWNER_F_ACCEPT, false, true);
+	totem_hook_exit(TOTEM_HOOK_ACCEPT, t0);
 	return 0;
 }
 
@@ -141,10 +153,12 @@ static struct kretprobe totem_krp_accept = {
 static int totem_sendmsg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = totem_arg_sk(regs, TOTEM_COMPAT_SENDMSG_SK_ARG);
+	u64 t0 = totem_hook_enter();
 
 	if (totem_is_tcp(sk) && in_task() &&
 	    READ_ONCE(sk->sk_state) != TCP_LISTEN)
 		totem_owner_record(sk, TOTEM_OWNER_F_SENDER, false, true);
+	totem_hook_exit(TOTEM_HOOK_SENDMSG, t0);
 	return 0;
 }
 
@@ -157,12 +171,16 @@ static struct kprobe totem_kp_sendmsg = {
 
 static void totem_state_change(struct sock *sk, int oldstate, int newstate)
 {
+	u64 t0;
+
 	if (!totem_is_tcp(sk))
 		return;
+	t0 = totem_hook_enter();
 	if (newstate == TCP_CLOSE)
 		totem_sock_closed(sk);
 	else if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED)
 		totem_child_established(sk);
+	totem_hook_exit(TOTEM_HOOK_STATE, t0);
 }
 
 #ifdef HAVE_INET_SOCK_SET_STATE

@@ -768,12 +768,14 @@ void totem_table_net_exit(struct net *net)
 	totem_purge(net);
 }
 
-static struct dentry *totem_debugfs;
+/* What one entry costs: its size, and the slab object kzalloc() gives it. */
+static size_t totem_entry_alloc;
 
 static int totem_debugfs_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "entries %u\npending %u\n", READ_ONCE(totem_nr_entries),
-		   READ_ONCE(totem_nr_pending));
+	seq_printf(m, "entries %u\npending %u\nentry_size %zu\nentry_alloc %zu\n",
+		   READ_ONCE(totem_nr_entries), READ_ONCE(totem_nr_pending),
+		   sizeof(struct totem_entry), totem_entry_alloc);
 	return 0;
 }
 
@@ -791,19 +793,25 @@ static const struct file_operations totem_debugfs_fops = {
 	.release = single_release,
 };
 
+void totem_table_debugfs(struct dentry *dir)
+{
+	if (!IS_ERR_OR_NULL(dir))
+		debugfs_create_file("table", 0444, dir, NULL, &totem_debugfs_fops);
+}
+
 int totem_table_init(void)
 {
-	/* A debugging aid: like any debugfs user, load without it if need be. */
-	totem_debugfs = debugfs_create_dir("totem", NULL);
-	if (!IS_ERR_OR_NULL(totem_debugfs))
-		debugfs_create_file("table", 0444, totem_debugfs, NULL,
-				    &totem_debugfs_fops);
+	void *e = kzalloc(sizeof(struct totem_entry), GFP_KERNEL);
+
+	if (!e)
+		return -ENOMEM;
+	totem_entry_alloc = ksize(e);
+	kfree(e);
 	return 0;
 }
 
 void totem_table_exit(void)
 {
-	debugfs_remove_recursive(totem_debugfs);
 	totem_purge(NULL);
 	/* Wait for the callbacks that drop the socket references. */
 	rcu_barrier();

@@ -10,9 +10,17 @@
 #
 # Prints TAP; each round as a TAP comment the host parses:
 #   # BENCH round WORKLOAD VARIANT BLOCK VALUE SECONDS
+# and, for module rounds, the time spent in its hooks while the client ran
+# (the module's hook_stats accounting, kmod/hookstats.h), per hook:
+#   # BENCH hooks WORKLOAD BLOCK SECONDS NAME:CALLS:NS ...
+# and what one socket costs the module (its table entry, and the slab
+# object it gets):
+#   # BENCH memory ENTRY_SIZE ENTRY_ALLOC
 # Knobs: VM_BENCH_PAIRS (blocks, default 10), VM_BENCH_TIME (seconds per
 # crr/rr round, default 2; bulk rounds take the same, whole seconds),
-# VM_BENCH_WORKLOADS (default "bulk4 bulk4r crr4 crr6 rr4 rr6").
+# VM_BENCH_WORKLOADS (default "bulk4 bulk4r crr4 crr6 rr4 rr6"),
+# VM_BENCH_HOOK_STATS (1, the default: account hook time, which costs two
+# clock reads per hook call; 0: ratios without it).
 set -u
 
 SRC=${TOTEM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -21,54 +29,24 @@ KO=${TOTEM_KO:-}
 PAIRS=${VM_BENCH_PAIRS:-10}
 TIME=${VM_BENCH_TIME:-2}
 WORKLOADS=${VM_BENCH_WORKLOADS:-bulk4 bulk4r crr4 crr6 rr4 rr6}
+HOOK_STATS=${VM_BENCH_HOOK_STATS:-1}
+HOOKS=/sys/kernel/debug/totem/hooks
 TB=$OUT/bench/tcpbench
 C=tbvm-$$-c
 S=tbvm-$$-s
+# shellcheck source=tests/lib.sh
+. "$SRC/tests/lib.sh"
+POLL_INTERVAL=0.1
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-if [ -z "$KO" ] || [ ! -f "$KO" ] || [ ! -e /proc/modules ]; then
-	echo "1..0 # SKIP no module to load (TOTEM_KO=$KO)"
-	exit 4
-fi
-if [ ! -x "$TB" ] || ! command -v iperf3 >/dev/null; then
-	echo "1..0 # SKIP needs $TB and iperf3"
-	exit 4
-fi
+need_root "loads the module"
+[ -n "$KO" ] && [ -f "$KO" ] && [ -e /proc/modules ] ||
+	skip_all "no module to load (TOTEM_KO=$KO)"
+need_exec "$TB"
+need_cmd iperf3
 
 SRV=
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	grep -q '^totem ' /proc/modules && rmmod totem
-	ip netns del "$C" 2>/dev/null
-	ip netns del "$S" 2>/dev/null
-}
-trap cleanup EXIT
-
-n=0
-failed=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-poll() { # COUNT CMD...: retry every 0.1 s until CMD succeeds
-	local i=$1
-	shift
-	while [ "$i" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		i=$((i - 1))
-	done
-	return 1
-}
+at_exit '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null'
+at_exit "grep -q '^totem ' /proc/modules && rmmod totem"
 
 listening() { # PORT
 	[ -n "$(ip netns exec "$S" ss -Hltn "sport = :$1")" ]
@@ -76,16 +54,33 @@ listening() { # PORT
 
 set_variant() { # baseline|kmod
 	if [ "$1" = kmod ]; then
-		insmod "$KO"
+		insmod "$KO" hook_stats="$HOOK_STATS"
 	elif grep -q '^totem ' /proc/modules; then
 		rmmod totem
 	fi
 }
 
+# hooks_read: the module's hook times as NAME:CALLS:NS words, if it has them
+hooks_read() {
+	[ "$HOOK_STATS" = 1 ] && [ -r "$HOOKS" ] || return 0
+	awk '!/^#/ { printf "%s:%s:%s ", $1, $2, $3 }' "$HOOKS"
+}
+
+# hooks_delta BEFORE AFTER: AFTER - BEFORE, word by word
+hooks_delta() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], p, ":"); split(y[i], q, ":")
+			printf "%s:%d:%d ", q[1], q[2] - p[2], q[3] - p[3]
+		}
+	}'
+}
+
 port=15000
 # round WORKLOAD VARIANT BLOCK: one measurement, printed as a BENCH line
 round() {
-	local wl=$1 v=$2 b=$3 fam addr out val secs
+	local wl=$1 v=$2 b=$3 fam addr out val secs h0 h1
 	port=$((port + 1))
 	case $wl in
 	*6*) fam=6 addr=fd00:7074::2 ;;
@@ -97,8 +92,10 @@ round() {
 		ip netns exec "$S" iperf3 -s -1 -B "$addr" -p $port >/dev/null 2>&1 &
 		SRV=$!
 		poll 100 listening $port || return 1
+		h0=$(hooks_read)
 		out=$(ip netns exec "$C" iperf3 -c "$addr" -p $port -J -t "${TIME%.*}" \
 			$([ "${wl%r}" != "$wl" ] && echo -R)) || return 1
+		h1=$(hooks_read)
 		read -r val secs < <(printf '%s' "$out" | /usr/bin/python3 -c 'import json, sys
 s = json.load(sys.stdin)["end"]["sum_received"]
 print(s["bits_per_second"] / 1e9, s["seconds"])')
@@ -108,8 +105,10 @@ print(s["bits_per_second"] / 1e9, s["seconds"])')
 			$([ "${wl#crr}" != "$wl" ] && echo -1) >/dev/null &
 		SRV=$!
 		poll 100 listening $port || return 1
+		h0=$(hooks_read)
 		out=$(ip netns exec "$C" "$TB" "${wl%[46]}" "$addr" $port -t "$TIME" \
 			-n $([ "${wl#crr}" != "$wl" ] && echo 2 || echo 1)) || return 1
+		h1=$(hooks_read)
 		val=$(printf '%s' "$out" | sed -n 's/.* rate=\([0-9.]*\) .*/\1/p')
 		secs=$(printf '%s' "$out" | sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p')
 		;;
@@ -120,21 +119,20 @@ print(s["bits_per_second"] / 1e9, s["seconds"])')
 	set_variant baseline || return 1
 	[ -n "$val" ] || return 1
 	echo "# BENCH round $wl $v $b $val $secs"
+	[ -n "$h1" ] && echo "# BENCH hooks $wl $b $secs $(hooks_delta "$h0" "$h1")"
+	return 0
 }
 
-ip netns add "$C" && ip netns add "$S" &&
-	ip -n "$C" link add veth0 type veth peer name veth1 netns "$S" &&
-	ip -n "$C" addr add 10.199.0.1/24 dev veth0 &&
+netns_add "$C" "$S"
+veth_pair "$C" veth0 "$S" veth1
+ip -n "$C" addr add 10.199.0.1/24 dev veth0 &&
 	ip -n "$S" addr add 10.199.0.2/24 dev veth1 &&
 	ip -n "$C" addr add fd00:7074::1/64 dev veth0 nodad &&
 	ip -n "$S" addr add fd00:7074::2/64 dev veth1 nodad &&
 	ip -n "$C" link set veth0 up && ip -n "$S" link set veth1 up &&
-	ip -n "$C" link set lo up && ip -n "$S" link set lo up &&
 	ip netns exec "$C" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
-rc=$?
-set -- $WORKLOADS
-echo "1..$(($# + 2))"
-tap $rc "two namespaces joined by veth"
+tap $? "two namespaces joined by veth"
+[ -d /sys/kernel/debug/totem ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
 # The module must really write options here, or the rounds compare nothing.
 insmod "$KO"
@@ -151,9 +149,16 @@ wait $dump
 kill "$SRV" 2>/dev/null
 wait "$SRV" 2>/dev/null
 SRV=
+h=$(HOOK_STATS=1 hooks_read)
+mem=$(awk '$1 == "entry_size" { s = $2 } $1 == "entry_alloc" { a = $2 }
+	END { if (s && a) print s, a }' /sys/kernel/debug/totem/table 2>/dev/null)
 rmmod totem
 sed -E 's/^\s*0x[0-9a-f]+:\s+//' /tmp/tbvm-syn.$$ | tr -d ' \n' | grep -qi 'fd10dee9'
 tap $? "totem.ko writes the v1 option (253/16/0xDEE9) on a SYN"
+# hook_stats was off: the hooks file is there, and nothing was accounted
+[ -n "$h" ] && ! printf '%s' "$h" | grep -qE ':[1-9][0-9]*:'
+tap $? "hook time accounting is off unless asked for ($h)"
+[ -n "$mem" ] && echo "# BENCH memory $mem"
 rm -f /tmp/tbvm-syn.$$ /tmp/tbvm-syn-err.$$
 
 for wl in $WORKLOADS; do
@@ -166,4 +171,4 @@ for wl in $WORKLOADS; do
 	done
 	tap $ok "$wl: $PAIRS blocks of baseline and kmod rounds"
 done
-[ $failed = 0 ]
+done_testing

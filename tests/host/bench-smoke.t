@@ -10,42 +10,13 @@
 # Needs root and iperf3; skips otherwise.
 set -u
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-OUT=${TOTEM_BUILD:-$SRC/build}
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root (network namespaces, cgroups, BPF)"
-	exit 0
-fi
-for t in tcpbench sockfarm qlookup; do
-	if [ ! -x "$OUT/bench/$t" ]; then
-		echo "1..0 # SKIP $OUT/bench/$t not built (make bench-tools)"
-		exit 0
-	fi
-done
-if ! command -v iperf3 >/dev/null; then
-	echo "1..0 # SKIP needs iperf3"
-	exit 0
-fi
-
-TMP=$(mktemp -d /tmp/totem-bench-smoke.XXXXXX)
-cleanup() {
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-n=0
-fails=0
-tap() { # STATUS(0=ok) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+need_root "network namespaces, cgroups, BPF"
+need_exec "$OUT/bench/tcpbench" "$OUT/bench/sockfarm" "$OUT/bench/qlookup"
+need_cmd iperf3
+tmpdir bench-smoke
 
 # check PYTHON-EXPR DESCRIPTION: d = the results JSON
 check() {
@@ -62,7 +33,6 @@ cg_before=$(ls -d /sys/fs/cgroup/unified/totem-bench-* /sys/fs/cgroup/totem-benc
 	2>/dev/null | wc -l)
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
 
-echo "1..10"
 TOTEM_SRC=$SRC TOTEM_BUILD=$OUT "$PY" "$SRC/tests/bench/bench.py" --quick \
 	--workloads crr4,rr6,bulk4r --variants auto --foreign-wait 0 --json "$TMP/r.json" \
 	>"$TMP/out" 2>"$TMP/err"
@@ -92,8 +62,7 @@ print(1 if 'bpf' in d['datapath']['crr4'] else 0)")
 			   for n, p in w[v]['bpf']['progs'].items() if 'sockops' in n)" \
 			"the sockops program's run time was read in every bpf round"
 	else
-		echo "ok $((n + 1)) # SKIP eBPF path not running: $(grep -o 'did not run.*' "$TMP/out")"
-		n=$((n + 1))
+		tap_skip "eBPF path not running: $(grep -o 'did not run.*' "$TMP/out")"
 	fi
 	check "all(v['found'] == v['lookups'] > 0 and v['attributed'] == v['found']
 		   for s in d['query']['sizes'].values() for b, v in s.items()
@@ -112,5 +81,4 @@ tap $? "no benchmark network namespace left"
 tap $? "no benchmark cgroup left"
 [ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$stats_before" ]
 tap $? "kernel.bpf_stats_enabled restored ($stats_before)"
-
-[ $fails = 0 ]
+done_testing
