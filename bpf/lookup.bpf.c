@@ -17,32 +17,12 @@
 #include <bpf/bpf_core_read.h>
 #include "uapi/totem.h"
 #include "record.h"
+#include "maps.bpf.h" /* totem.bpf.c's, reused by fd */
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define AF_INET 2
 #define BPF_F_CURRENT_NETNS_ (-1L)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct totem_sock_state);
-} sock_record SEC(".maps"); /* totem.bpf.c's three maps, reused by fd */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct totem_toa);
-} sock_toa SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1); /* the size is totem.bpf.c's */
-	__type(key, __u32);
-	__type(value, struct totem_proc_info);
-} proc_info SEC(".maps");
 
 SEC("tc")
 int totem_lookup(struct __sk_buff *skb)

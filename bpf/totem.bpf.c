@@ -17,6 +17,7 @@
 #include "parse.bpf.h"
 #include "build.bpf.h"
 #include "record.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -46,35 +47,6 @@ const volatile bool have_sockops_netns_cookie;
  * have_sockops_pid, docs/bpf.md).
  */
 const volatile bool sockops_sender;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct totem_sock_state);
-} sock_record SEC(".maps");
-
-/* Only on sockets that received a TOA: most never do. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct totem_toa);
-} sock_toa SEC(".maps");
-
-/*
- * The owners' uid, cgroup and comm, once per process rather than once per
- * socket.  LRU: a process that exits keeps its entry (its sockets' close
- * events still name it) until newer owners push it out.
- */
-#define PROC_INFO_ENTRIES 16384
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PROC_INFO_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct totem_proc_info);
-} proc_info SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -73,19 +73,7 @@ static int totem_hooks_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int totem_hooks_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, totem_hooks_show, NULL);
-}
-
-/* Not DEFINE_SHOW_ATTRIBUTE(): 4.16+, and RHEL 7 is supported. */
-static const struct file_operations totem_hooks_fops = {
-	.owner = THIS_MODULE,
-	.open = totem_hooks_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(totem_hooks);
 
 void totem_hookstats_init(struct dentry *dir)
 {

@@ -771,7 +771,7 @@ void totem_table_net_exit(struct net *net)
 /* What one entry costs: its size, and the slab object kzalloc() gives it. */
 static size_t totem_entry_alloc;
 
-static int totem_debugfs_show(struct seq_file *m, void *v)
+static int totem_table_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "entries %u\npending %u\nentry_size %zu\nentry_alloc %zu\n",
 		   READ_ONCE(totem_nr_entries), READ_ONCE(totem_nr_pending),
@@ -779,24 +779,12 @@ static int totem_debugfs_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int totem_debugfs_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, totem_debugfs_show, NULL);
-}
-
-/* Not DEFINE_SHOW_ATTRIBUTE(): 4.16+, and RHEL 7 is supported. */
-static const struct file_operations totem_debugfs_fops = {
-	.owner = THIS_MODULE,
-	.open = totem_debugfs_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(totem_table);
 
 void totem_table_debugfs(struct dentry *dir)
 {
 	if (!IS_ERR_OR_NULL(dir))
-		debugfs_create_file("table", 0444, dir, NULL, &totem_debugfs_fops);
+		debugfs_create_file("table", 0444, dir, NULL, &totem_table_fops);
 }
 
 int totem_table_init(void)

@@ -243,6 +243,27 @@ static inline u64 ktime_get_boottime_ns(void)
 }
 #endif
 
+/* ---- debugfs ---- */
+
+/*
+ * Before 4.16: a read-only seq_file of one NAME_show() function, as
+ * NAME_fops (expanded after <linux/seq_file.h>, where it is used).
+ */
+#ifndef HAVE_DEFINE_SHOW_ATTRIBUTE
+#define DEFINE_SHOW_ATTRIBUTE(name)                                         \
+	static int name##_open(struct inode *inode, struct file *file)      \
+	{                                                                   \
+		return single_open(file, name##_show, inode->i_private);    \
+	}                                                                   \
+	static const struct file_operations name##_fops = {                 \
+		.owner = THIS_MODULE,                                       \
+		.open = name##_open,                                        \
+		.read = seq_read,                                           \
+		.llseek = seq_lseek,                                        \
+		.release = single_release,                                  \
+	}
+#endif
+
 /* ---- generic netlink ---- */
 
 #ifndef HAVE_GENL_UNS_ADMIN_PERM

@@ -118,6 +118,29 @@ static int map_id(int fd, __u32 *id)
 	return 0;
 }
 
+/* Every map totemd pins; libtotem needs them all. */
+static int maps_open(struct bpf_backend *b, const char *dir)
+{
+	struct {
+		const char *name;
+		int *fd;
+	} maps[] = {
+		{ TOTEM_BPF_SOCK_MAP, &b->sock_fd },
+		{ TOTEM_BPF_TOA_MAP, &b->toa_fd },
+		{ TOTEM_BPF_PROC_MAP, &b->proc_fd },
+		{ TOTEM_BPF_CONFIG_MAP, &b->config_fd },
+		{ TOTEM_BPF_STATS_MAP, &b->stats_fd },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		*maps[i].fd = pin_open(dir, maps[i].name);
+		if (*maps[i].fd < 0)
+			return *maps[i].fd;
+	}
+	return 0;
+}
+
 static int bpf_backend_open(struct totem *t)
 {
 	struct bpf_backend *b;
@@ -131,33 +154,11 @@ static int bpf_backend_open(struct totem *t)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->config_fd = b->stats_fd = -1;
-	b->lookup_fd = b->toa_fd = b->proc_fd = -1;
-	b->sock_fd = pin_open(dir, TOTEM_BPF_SOCK_MAP);
-	if (b->sock_fd < 0) {
-		err = b->sock_fd;
+	b->sock_fd = b->toa_fd = b->proc_fd = b->config_fd = b->stats_fd = -1;
+	b->lookup_fd = -1;
+	err = maps_open(b, dir);
+	if (err)
 		goto out_free;
-	}
-	b->toa_fd = pin_open(dir, TOTEM_BPF_TOA_MAP);
-	if (b->toa_fd < 0) {
-		err = b->toa_fd;
-		goto out_free;
-	}
-	b->proc_fd = pin_open(dir, TOTEM_BPF_PROC_MAP);
-	if (b->proc_fd < 0) {
-		err = b->proc_fd;
-		goto out_free;
-	}
-	b->config_fd = pin_open(dir, TOTEM_BPF_CONFIG_MAP);
-	if (b->config_fd < 0) {
-		err = b->config_fd;
-		goto out_free;
-	}
-	b->stats_fd = pin_open(dir, TOTEM_BPF_STATS_MAP);
-	if (b->stats_fd < 0) {
-		err = b->stats_fd;
-		goto out_free;
-	}
 	/* optional: a kernel that refused it, or an older totemd */
 	b->lookup_fd = pin_open(dir, TOTEM_BPF_LOOKUP_PROG);
 	err = map_id(b->sock_fd, &b->ids.state);
