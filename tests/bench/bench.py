@@ -212,9 +212,26 @@ class Env:
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
         self.netns = []
         if self.cgroup and os.path.isdir(self.cgroup):
+            # what the workload left there (a client blocked in connect()
+            # to a namespace just deleted, after SIGTERM) goes with it
+            self.cgroup_kill()
             poll(lambda: not open(os.path.join(self.cgroup, "cgroup.procs")).read(),
                  10, "the bench cgroup to empty")
             os.rmdir(self.cgroup)
+
+    def cgroup_kill(self):
+        try:
+            with open(os.path.join(self.cgroup, "cgroup.kill"), "w") as f:
+                f.write("1")    # 5.14+
+            return
+        except OSError:
+            pass
+        with open(os.path.join(self.cgroup, "cgroup.procs")) as f:
+            for pid in f.read().split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 def listening(env, ns, port):
@@ -1177,7 +1194,8 @@ def main(argv):
         ocmd = os.environ.get("TOTEM_BENCH_OTHER_CMD")
         if obj or ocmd:
             variants.append(OtherInjector(obj=obj, cmd=ocmd))
-            VARIANT_LABELS["other"] = "other: %s" % os.path.basename(obj or ocmd.split()[0])
+            VARIANT_LABELS["other"] = os.environ.get("TOTEM_BENCH_OTHER_NAME") or \
+                "other: %s" % os.path.basename(obj or ocmd.split()[0])
         if variants and variants[0].name != "baseline":
             variants.insert(0, Baseline())
         if args.datapath and args.workloads:
