@@ -225,6 +225,22 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 	bool created, changed = true;
 	struct socket *sock;
 
+	/*
+	 * Every send comes here: when the sender owns the socket already
+	 * (nearly always), one lookup says so, without the owner's details
+	 * (the task lock for its comm) or the entry's lock.
+	 */
+	if (flag == TOTEM_OWNER_F_SENDER) {
+		u32 tgid = task_tgid_nr(current);
+		bool same;
+
+		rcu_read_lock();
+		e = totem_lookup(sk);
+		same = e && READ_ONCE(e->rec.owner.tgid) == tgid;
+		rcu_read_unlock();
+		if (same)
+			return;
+	}
 	totem_owner_current(&o, flag);
 	rcu_read_lock();
 	e = totem_get_or_create(sk, flag == TOTEM_OWNER_F_CONNECT, &created);
