@@ -735,6 +735,13 @@ static __always_inline __u32 format_for(struct totem_config *cfg, bool v4)
 	return f;
 }
 
+/* Length of the option this socket's segments carry (skops_inet4()). */
+static __always_inline __u32 own_opt_len(struct bpf_sock_ops *skops,
+					 struct totem_config *cfg)
+{
+	return totem_bpf_opt_len(format_for(cfg, skops_inet4(skops)));
+}
+
 static __always_inline int reserve(struct bpf_sock_ops *skops, __u32 len)
 {
 	int err = bpf_reserve_hdr_opt(skops, len, 0);
@@ -822,61 +829,54 @@ static __always_inline __u32 synack_owner(struct bpf_sock_ops *skops,
 static __always_inline void synack_len(struct bpf_sock_ops *skops,
 				       struct totem_config *cfg)
 {
-	__u32 a[4];
-	bool v4;
-
-	if (!(cfg->enable & TOTEM_SEG_SYNACK))
-		return;
-	synack_local(skops, a);
-	v4 = skops_inet4(skops);
-	reserve(skops, totem_bpf_opt_len(format_for(cfg, v4)));
+	if (cfg->enable & TOTEM_SEG_SYNACK)
+		reserve(skops, own_opt_len(skops, cfg));
 }
 
 static __always_inline void synack_write(struct bpf_sock_ops *skops,
 					 struct totem_config *cfg)
 {
 	__u32 a[4];
-	bool v4;
 
 	if (!(cfg->enable & TOTEM_SEG_SYNACK))
 		return;
 	synack_local(skops, a);
-	v4 = skops_inet4(skops);
-	if (!store(skops, format_for(cfg, v4), synack_owner(skops, a),
-		   cfg->host_id, a))
+	if (!store(skops, format_for(cfg, skops_inet4(skops)),
+		   synack_owner(skops, a), cfg->host_id, a))
 		count(TOTEM_CTR_INJECT_SYNACK);
+}
+
+/* Write this full socket's option, naming @tgid. */
+static __always_inline int own_store(struct bpf_sock_ops *skops,
+				     struct totem_config *cfg, __u32 tgid)
+{
+	__u32 a[4];
+
+	skops_local(skops, a);
+	return store(skops, format_for(cfg, skops_inet4(skops)), tgid,
+		     cfg->host_id, a);
 }
 
 static __always_inline void syn_len(struct bpf_sock_ops *skops,
 				    struct totem_config *cfg)
 {
-	__u32 a[4];
-	bool v4;
-
 	if (!(cfg->enable & TOTEM_SEG_SYN))
 		return;
 	if (signed_segments(skops)) {
 		count(TOTEM_CTR_SKIP_MD5);
 		return;
 	}
-	skops_local(skops, a);
-	v4 = skops_inet4(skops);
-	reserve(skops, totem_bpf_opt_len(format_for(cfg, v4)));
+	reserve(skops, own_opt_len(skops, cfg));
 }
 
 static __always_inline void syn_write(struct bpf_sock_ops *skops,
 				      struct totem_config *cfg)
 {
 	struct totem_sock_state *st = skops_record(skops);
-	__u32 a[4];
-	bool v4;
 
 	if (!st || !(cfg->enable & TOTEM_SEG_SYN))
 		return;
-	skops_local(skops, a);
-	v4 = skops_inet4(skops);
-	if (!store(skops, format_for(cfg, v4), st->owner_tgid, cfg->host_id,
-		   a))
+	if (!own_store(skops, cfg, st->owner_tgid))
 		count(TOTEM_CTR_INJECT_SYN);
 }
 
@@ -941,8 +941,6 @@ static __always_inline void mss_len(struct bpf_sock_ops *skops,
 				    struct totem_config *cfg)
 {
 	struct totem_sock_state *st = skops_record(skops);
-	__u32 a[4];
-	bool v4;
 
 	if (!st)
 		return;
@@ -951,10 +949,7 @@ static __always_inline void mss_len(struct bpf_sock_ops *skops,
 		return;
 	if (signed_segments(skops))
 		return;
-	skops_local(skops, a);
-	v4 = skops_inet4(skops);
-	if (!bpf_reserve_hdr_opt(skops, totem_bpf_opt_len(format_for(cfg, v4)),
-				 0))
+	if (!bpf_reserve_hdr_opt(skops, own_opt_len(skops, cfg), 0))
 		st->tx_flags |= TX_MSS_RESERVED;
 }
 
@@ -967,8 +962,6 @@ static __always_inline void data_len(struct bpf_sock_ops *skops,
 				     struct totem_config *cfg)
 {
 	struct totem_sock_state *st = skops_record(skops);
-	__u32 a[4];
-	bool v4;
 
 	if (!st)
 		return;
@@ -984,14 +977,9 @@ static __always_inline void data_len(struct bpf_sock_ops *skops,
 			count(TOTEM_CTR_SKIP_MSS);
 		} else if (signed_segments(skops)) {
 			count(TOTEM_CTR_SKIP_MD5);
-		} else {
-			skops_local(skops, a);
-			v4 = skops_inet4(skops);
-			if (!reserve(skops,
-				     totem_bpf_opt_len(format_for(cfg, v4)))) {
-				st->tx_flags |= TX_ARMED;
-				return;
-			}
+		} else if (!reserve(skops, own_opt_len(skops, cfg))) {
+			st->tx_flags |= TX_ARMED;
+			return;
 		}
 	}
 	st->tx_unsampled += skops->skb_len;
@@ -1001,15 +989,10 @@ static __always_inline void data_write(struct bpf_sock_ops *skops,
 				       struct totem_config *cfg)
 {
 	struct totem_sock_state *st = skops_record(skops);
-	__u32 a[4];
-	bool v4;
 
 	if (!st || !(st->tx_flags & TX_ARMED))
 		return;
-	skops_local(skops, a);
-	v4 = skops_inet4(skops);
-	if (!store(skops, format_for(cfg, v4), st->owner_tgid, cfg->host_id,
-		   a))
+	if (!own_store(skops, cfg, st->owner_tgid))
 		count(TOTEM_CTR_INJECT_DATA);
 	st->tx_unsampled = 0;
 	st->tx_flags &= ~TX_ARMED; /* the MSS in use still leaves room */
