@@ -46,6 +46,13 @@
 
 static struct hlist_head totem_hash[1 << TOTEM_HASH_BITS];
 static LIST_HEAD(totem_lru);
+
+/* The listening sockets' entries, for the owner of a SYN-ACK. */
+struct totem_listener {
+	struct list_head node; /* totem_listeners, RCU */
+	struct totem_entry *e; /* freed after the same grace period */
+	struct rcu_head rcu;
+};
 static LIST_HEAD(totem_listeners);
 static DEFINE_SPINLOCK(totem_table_lock);
 static unsigned int totem_nr_entries;
@@ -125,12 +132,25 @@ static void totem_entry_free_rcu(struct rcu_head *head)
 }
 
 /* totem_table_lock held. */
+static void totem_listener_del(struct totem_entry *e)
+{
+	struct totem_listener *l;
+
+	list_for_each_entry(l, &totem_listeners, node)
+		if (l->e == e) {
+			list_del_rcu(&l->node);
+			kfree_rcu(l, rcu);
+			return;
+		}
+}
+
+/* totem_table_lock held. */
 static void totem_unlink(struct totem_entry *e)
 {
 	hlist_del_rcu(&e->hnode);
 	list_del(&e->lru);
 	if (e->listener)
-		list_del_rcu(&e->lnode);
+		totem_listener_del(e);
 	e->linked = false;
 	totem_nr_entries--;
 	call_rcu(&e->rcu, totem_entry_free_rcu);
@@ -174,7 +194,6 @@ static struct totem_entry *totem_get_or_create(struct sock *sk, bool connecting,
 	}
 	e->sk = sk;
 	spin_lock_init(&e->lock);
-	INIT_LIST_HEAD(&e->lnode);
 
 	spin_lock_irqsave(&totem_table_lock, flags);
 	old = totem_lookup(sk);
@@ -259,13 +278,21 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 		e->rec.owner = o;
 	spin_unlock_irqrestore(&e->lock, flags);
 
-	if (listener && !e->listener) {
+	if (listener && !READ_ONCE(e->listener)) {
+		struct totem_listener *l = kmalloc(sizeof(*l), GFP_ATOMIC);
+
 		spin_lock_irqsave(&totem_table_lock, flags);
-		if (e->linked && !e->listener) {
+		if (l && e->linked && !e->listener) {
+			l->e = e;
 			e->listener = true;
-			list_add_rcu(&e->lnode, &totem_listeners);
+			list_add_rcu(&l->node, &totem_listeners);
+			l = NULL;
 		}
 		spin_unlock_irqrestore(&totem_table_lock, flags);
+		if (l)
+			kfree(l); /* not needed: a listener already, or removed */
+		else if (!e->listener)
+			totem_count(TOTEM_CTR_ERR_STATE);
 	}
 	if (changed && notify)
 		totem_notify(TOTEM_CMD_EVENT_OWNER, e, -1);
@@ -343,11 +370,15 @@ static struct totem_entry *totem_listener_find(const struct net *net, u8 family,
 					       bool *several)
 {
 	struct totem_entry *e, *best = NULL;
+	struct totem_listener *l;
 	bool best_exact = false, exact;
 
 	*several = false;
-	list_for_each_entry_rcu(e, &totem_listeners, lnode) {
-		const struct sock *lsk = e->sk;
+	list_for_each_entry_rcu(l, &totem_listeners, node) {
+		const struct sock *lsk;
+
+		e = l->e;
+		lsk = e->sk;
 
 		if (!net_eq(sock_net(lsk), net) ||
 		    READ_ONCE(lsk->sk_state) != TCP_LISTEN ||

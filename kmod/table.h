@@ -14,15 +14,19 @@
 #include "uapi/totem.h"
 #include "codec.h"
 
+/*
+ * One per socket: 192 bytes on x86-64 (a kmalloc-192 object) without lock
+ * debugging.  Listeners, a few among many, are also on a list of their own
+ * through a separate struct totem_listener.
+ */
 struct totem_entry {
 	struct hlist_node hnode; /* hash by sk, RCU */
 	struct list_head lru; /* insertion order, for eviction */
-	struct list_head lnode; /* listeners, RCU */
 	struct rcu_head rcu;
 	struct sock *sk; /* holds a reference */
 	u64 ino; /* socket inode, seen in process context */
 	spinlock_t lock; /* rec */
-	bool listener;
+	bool listener; /* on totem_listeners */
 	bool linked;
 	struct totem_sock_record rec;
 };
