@@ -281,6 +281,8 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 	if (listener && !READ_ONCE(e->listener)) {
 		struct totem_listener *l = kmalloc(sizeof(*l), GFP_ATOMIC);
 
+		if (!l)
+			totem_count(TOTEM_CTR_ERR_STATE);
 		spin_lock_irqsave(&totem_table_lock, flags);
 		if (l && e->linked && !e->listener) {
 			l->e = e;
@@ -289,10 +291,7 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 			l = NULL;
 		}
 		spin_unlock_irqrestore(&totem_table_lock, flags);
-		if (l)
-			kfree(l); /* not needed: a listener already, or removed */
-		else if (!e->listener)
-			totem_count(TOTEM_CTR_ERR_STATE);
+		kfree(l); /* unused: a listener already, or removed */
 	}
 	if (changed && notify)
 		totem_notify(TOTEM_CMD_EVENT_OWNER, e, -1);
