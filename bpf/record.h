@@ -17,6 +17,17 @@
 _Static_assert(sizeof(struct totem_sock_state) == 56, "one kmalloc-128 element");
 _Static_assert(sizeof(struct totem_sock_record) == 120, "the reported record");
 
+/* Is the 16-byte address @a ::ffff:a.b.c.d? */
+static inline int totem_addr_v4mapped(const __u8 *a)
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		if (a[i])
+			return 0;
+	return a[10] == 0xff && a[11] == 0xff;
+}
+
 /*
  * The /64 a v6 option's IID goes with: that of the socket's remote address
  * @daddr (16 bytes) when the socket is IPv6 and not v4-mapped; else NULL
@@ -24,14 +35,9 @@ _Static_assert(sizeof(struct totem_sock_record) == 120, "the reported record");
  */
 static inline const __u8 *totem_peer_prefix(__u8 family, const __u8 *daddr)
 {
-	int i;
-
-	if (family != TOTEM_AF_INET6)
+	if (family != TOTEM_AF_INET6 || totem_addr_v4mapped(daddr))
 		return (const __u8 *)0;
-	for (i = 0; i < 10; i++)
-		if (daddr[i])
-			return daddr;
-	return daddr[10] == 0xff && daddr[11] == 0xff ? (const __u8 *)0 : daddr;
+	return daddr;
 }
 
 /* @proc, @toa and @prefix (8 bytes) may be NULL: not known, none. */

@@ -47,7 +47,10 @@ struct totem_snap {
 
 int totem_table_init(void);
 struct dentry;
-/* Add the "table" file (entries, pending) to the debugfs directory @dir. */
+/*
+ * Add the "table" file (entries, pending, an entry's size and its slab
+ * object) to the debugfs directory @dir.
+ */
 void totem_table_debugfs(struct dentry *dir);
 /* Drop every entry; call after hooks and probes are gone. */
 void totem_table_exit(void);

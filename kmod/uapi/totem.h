@@ -74,7 +74,7 @@
  * sends as generic netlink attributes.  Fixed sizes, explicit padding,
  * natural alignment: the same bytes on every architecture and compiler.
  *
- * The eBPF path stores less per socket (64 bytes, struct totem_sock_state
+ * The eBPF path stores less per socket (56 bytes, struct totem_sock_state
  * in sk_storage) and keeps the rest where it is shared or rare: the
  * owner's uid, cgroup and comm once per process (struct totem_proc_info,
  * keyed by tgid), a TOA in a second sk_storage only on sockets that got

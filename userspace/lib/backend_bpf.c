@@ -375,13 +375,11 @@ static int bpf_backend_dump(struct totem *t, totem_sock_cb cb, void *arg)
 /* Compare addresses, treating ::ffff:a.b.c.d and a.b.c.d as one. */
 static bool addr_eq(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b)
 {
-	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	if (fa == fb)
 		return !memcmp(a, b, fa == AF_INET ? 4 : 16);
 	if (fa == AF_INET6)
-		return !memcmp(a, mapped, 12) && !memcmp(a + 12, b, 4);
-	return !memcmp(b, mapped, 12) && !memcmp(b + 12, a, 4);
+		return totem_addr_v4mapped(a) && !memcmp(a + 12, b, 4);
+	return totem_addr_v4mapped(b) && !memcmp(b + 12, a, 4);
 }
 
 struct lookup_ctx {
