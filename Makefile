@@ -38,7 +38,7 @@ NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 libnl-idiag-3.0 2>/dev/null)
 BPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
-	-I$(SRC)/kmod -I$(SRC)/userspace -I$(SRC)/bpf -I$(OUT)/bpf $(NL_CFLAGS)
+	-I$(SRC)/kmod -I$(SRC)/userspace -I$(OUT)/bpf $(NL_CFLAGS)
 
 PREFIX ?= /usr/local
 DESTDIR ?=

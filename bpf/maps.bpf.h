@@ -31,11 +31,9 @@ struct {
  * socket.  LRU: a process that exits keeps its entry (its sockets' close
  * events still name it) until newer owners push it out.
  */
-#define PROC_INFO_ENTRIES 16384
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PROC_INFO_ENTRIES);
+	__uint(max_entries, TOTEM_PROC_MAX);
 	__type(key, __u32);
 	__type(value, struct totem_proc_info);
 } proc_info SEC(".maps");

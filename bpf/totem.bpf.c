@@ -566,10 +566,6 @@ static __noinline void apply_peer(struct bpf_sock_ops *skops,
 				  const struct totem_opt_info *info,
 				  __u32 seg)
 {
-	struct totem_peer_state *p = &st->peer;
-	bool news = false;
-	__u64 now;
-
 	count_n(TOTEM_CTR_RX_MALFORMED, info->malformed);
 	if (info->toa_kind) {
 		struct bpf_sock *bsk = skops->sk;
@@ -579,52 +575,15 @@ static __noinline void apply_peer(struct bpf_sock_ops *skops,
 		if (bsk)
 			toa = bpf_sk_storage_get(&sock_toa, bsk, 0,
 						 BPF_SK_STORAGE_GET_F_CREATE);
-		if (toa) {
-			__builtin_memcpy(toa->addr, info->toa_addr, 16);
-			toa->port = bpf_htons(info->toa_port);
-			toa->family = info->toa_family == 4 ? AF_INET : AF_INET6;
-			toa->kind = info->toa_kind;
-		} else {
+		if (toa)
+			totem_toa_from(toa, info);
+		else
 			count(TOTEM_CTR_ERR_STATE);
-		}
 	}
 	if (!info->tot_format)
 		return;
 	count(TOTEM_CTR_RX_TOT);
-	now = bpf_ktime_get_boot_ns();
-	if (!p->first_ns)
-		p->first_ns = now;
-	p->last_ns = now;
-	if (p->pid != info->pid || p->format != info->tot_format ||
-	    !(p->seen & seg))
-		news = true;
-	p->pid = info->pid;
-	p->format = info->tot_format;
-	p->seen |= seg;
-	p->host_id = info->host_id;
-	p->seq = info->seq;
-	__builtin_memset(p->addr, 0, sizeof(p->addr));
-	switch (info->tot_format) {
-	case TOTEM_FMT_V1:
-		p->flags = TOTEM_PEER_F_ADDR | TOTEM_PEER_F_SEQ;
-		p->family = AF_INET;
-		__builtin_memcpy(p->addr, info->addr, 4);
-		break;
-	case TOTEM_FMT_V2:
-		p->flags = TOTEM_PEER_F_HOST;
-		p->family = 0;
-		break;
-	default:
-		/*
-		 * The IID from the option; the /64 is the socket's remote
-		 * address's, added when the record is assembled (record.h).
-		 */
-		p->flags = TOTEM_PEER_F_HOST | TOTEM_PEER_F_ADDR;
-		p->family = AF_INET6;
-		__builtin_memcpy(p->addr, info->addr + 8, 8);
-		break;
-	}
-	if (news)
+	if (totem_peer_fold(&st->peer, info, seg, bpf_ktime_get_boot_ns()))
 		emit_skops(TOTEM_CMD_EVENT_PEER, skops, st);
 }
 

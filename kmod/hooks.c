@@ -423,14 +423,14 @@ static unsigned int totem_in(struct sk_buff *skb, bool v6)
 	if (!sk) {
 		if (p.seg == TOTEM_SEG_SYN)
 			totem_pending_learn(net, family, p.daddr, p.saddr, th->dest,
-					    th->source, &info, p.seg, p.saddr);
+					    th->source, &info, p.seg);
 		return NF_ACCEPT;
 	}
 	if (sk->sk_state == TCP_NEW_SYN_RECV)
 		totem_pending_learn(net, family, p.daddr, p.saddr, th->dest,
-				    th->source, &info, p.seg, p.saddr);
+				    th->source, &info, p.seg);
 	else if (sk_fullsock(sk))
-		totem_peer_learn(sk, &info, p.seg, family, p.saddr);
+		totem_peer_learn(sk, &info, p.seg);
 	sock_gen_put(sk);
 	return NF_ACCEPT;
 }

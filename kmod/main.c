@@ -6,6 +6,7 @@
  *
  *   config.c   module parameters, runtime configuration, counters
  *   table.c    socket -> owner/peer/sampler table
+ *   proc.c     the owners' per-process details
  *   probes.c   process-context owner tracking (kprobes, tracepoint)
  *   hooks.c    netfilter LOCAL_OUT (write) and LOCAL_IN (read)
  *   netlink.c  generic netlink family "totem"
@@ -17,6 +18,7 @@
 #include <net/net_namespace.h>
 #include "config.h"
 #include "table.h"
+#include "proc.h"
 #include "probes.h"
 #include "hooks.h"
 #include "netlink.h"
@@ -75,6 +77,7 @@ out_netlink:
 out_table:
 	debugfs_remove_recursive(totem_debugfs);
 	totem_table_exit();
+	totem_proc_exit();
 	return err;
 }
 
@@ -85,6 +88,7 @@ static void __exit totem_exit(void)
 	totem_netlink_exit();
 	debugfs_remove_recursive(totem_debugfs);
 	totem_table_exit();
+	totem_proc_exit();
 	pr_info("totem: unloaded\n");
 }
 

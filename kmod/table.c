@@ -11,7 +11,12 @@
  * in TCP_CLOSE, and a creation that raced with the close is undone.
  *
  * The table is bounded (module parameter max_sockets): when full, the
- * oldest entry is evicted and table_evict counts it.
+ * oldest entry is evicted and table_evict counts it.  Its hash has a
+ * bucket per allowed entry, so chains stay short even when it is full.
+ *
+ * What an entry stores is the eBPF path's per-socket state (table.h); the
+ * owner's per-process details are in proc.c, a TOA in a small allocation
+ * of its own on the rare socket that got one.
  *
  * Peer options seen on a SYN (or on the handshake ACK) arrive before the
  * socket they belong to exists; they wait in a small "pending" table keyed
@@ -24,19 +29,22 @@
 #include <linux/debugfs.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
-#include <linux/cred.h>
-#include <linux/uidgid.h>
+#include <linux/vmalloc.h>
+#include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 #include "table.h"
 #include "config.h"
 #include "netlink.h"
+#include "proc.h"
+#include "record.h"
 
-#define TOTEM_HASH_BITS 12
 #define TOTEM_PENDING_BITS 8
 #define TOTEM_PENDING_MAX 4096
 #define TOTEM_PENDING_TTL_NS (60ULL * NSEC_PER_SEC)
@@ -44,7 +52,9 @@
 /* tx.flags */
 #define TOTEM_TXF_TAGGED 1 /* a data segment was tagged already */
 
-static struct hlist_head totem_hash[1 << TOTEM_HASH_BITS];
+static struct hlist_head *totem_hash;
+static unsigned int totem_hash_bits;
+static struct kmem_cache *totem_entry_cache;
 static LIST_HEAD(totem_lru);
 
 /* The listening sockets' entries, for the owner of a SYN-ACK. */
@@ -71,7 +81,7 @@ struct totem_pending {
 	const struct net *net; /* compared, never dereferenced */
 	struct totem_tuple t;
 	u64 born_ns;
-	struct totem_peer peer;
+	struct totem_peer_state peer;
 	struct totem_toa toa;
 };
 
@@ -109,7 +119,7 @@ static void totem_sk_tuple(const struct sock *sk, struct totem_tuple *t)
 
 static unsigned int totem_sk_hash(const struct sock *sk)
 {
-	return hash_ptr(sk, TOTEM_HASH_BITS);
+	return hash_ptr(sk, totem_hash_bits);
 }
 
 /* Under rcu_read_lock(). */
@@ -128,7 +138,8 @@ static void totem_entry_free_rcu(struct rcu_head *head)
 	struct totem_entry *e = container_of(head, struct totem_entry, rcu);
 
 	sock_put(e->sk);
-	kfree(e);
+	kfree(e->toa);
+	kmem_cache_free(totem_entry_cache, e);
 }
 
 /* totem_table_lock held. */
@@ -183,13 +194,13 @@ static struct totem_entry *totem_get_or_create(struct sock *sk, bool connecting,
 	if (!connecting && READ_ONCE(sk->sk_state) == TCP_CLOSE)
 		return NULL;
 
-	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	e = kmem_cache_zalloc(totem_entry_cache, GFP_ATOMIC);
 	if (!e) {
 		totem_count(TOTEM_CTR_ERR_STATE);
 		return NULL;
 	}
 	if (!totem_compat_sock_hold_live(sk)) {
-		kfree(e);
+		kmem_cache_free(totem_entry_cache, e);
 		return NULL;
 	}
 	e->sk = sk;
@@ -200,7 +211,7 @@ static struct totem_entry *totem_get_or_create(struct sock *sk, bool connecting,
 	if (old) {
 		spin_unlock_irqrestore(&totem_table_lock, flags);
 		sock_put(sk);
-		kfree(e);
+		kmem_cache_free(totem_entry_cache, e);
 		return old;
 	}
 	if (totem_nr_entries >= READ_ONCE(totem_max_sockets) &&
@@ -226,23 +237,13 @@ static struct totem_entry *totem_get_or_create(struct sock *sk, bool connecting,
 	return e;
 }
 
-static void totem_owner_current(struct totem_owner *o, u32 flag)
-{
-	memset(o, 0, sizeof(*o));
-	o->tgid = task_tgid_nr(current);
-	o->uid = from_kuid_munged(&init_user_ns, current_uid());
-	o->cgroup_id = totem_compat_current_cgroup_id();
-	get_task_comm(o->comm, current);
-	o->flags = flag;
-}
-
 void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 {
-	struct totem_owner o;
 	struct totem_entry *e;
 	unsigned long flags;
 	bool created, changed = true;
 	struct socket *sock;
+	u32 tgid;
 
 	/*
 	 * Every send comes here: when the sender owns the socket already
@@ -250,17 +251,17 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 	 * (the task lock for its comm) or the entry's lock.
 	 */
 	if (flag == TOTEM_OWNER_F_SENDER) {
-		u32 tgid = task_tgid_nr(current);
 		bool same;
 
+		tgid = task_tgid_nr(current);
 		rcu_read_lock();
 		e = totem_lookup(sk);
-		same = e && READ_ONCE(e->rec.owner.tgid) == tgid;
+		same = e && READ_ONCE(e->st.owner_tgid) == tgid;
 		rcu_read_unlock();
 		if (same)
 			return;
 	}
-	totem_owner_current(&o, flag);
+	tgid = totem_proc_note_current();
 	rcu_read_lock();
 	e = totem_get_or_create(sk, flag == TOTEM_OWNER_F_CONNECT, &created);
 	if (!e)
@@ -271,11 +272,13 @@ void totem_owner_record(struct sock *sk, u32 flag, bool listener, bool notify)
 		WRITE_ONCE(e->ino, SOCK_INODE(sock)->i_ino);
 
 	spin_lock_irqsave(&e->lock, flags);
-	if (e->rec.owner.tgid == o.tgid &&
-	    (flag == TOTEM_OWNER_F_SENDER || e->rec.owner.flags == o.flags))
+	if (e->st.owner_tgid == tgid &&
+	    (flag == TOTEM_OWNER_F_SENDER || e->st.owner_flags == flag)) {
 		changed = false; /* same process: keep how we know it */
-	else
-		e->rec.owner = o;
+	} else {
+		e->st.owner_tgid = tgid;
+		e->st.owner_flags = flag;
+	}
 	spin_unlock_irqrestore(&e->lock, flags);
 
 	if (listener && !READ_ONCE(e->listener)) {
@@ -401,7 +404,7 @@ u32 totem_listener_owner(const struct net *net, u8 family, const u8 *laddr,
 	bool several;
 
 	e = totem_listener_find(net, family, laddr, lport, &several);
-	return e ? READ_ONCE(e->rec.owner.tgid) : 0;
+	return e ? READ_ONCE(e->st.owner_tgid) : 0;
 }
 
 u32 totem_owner_of(const struct sock *sk, u32 *flags)
@@ -412,8 +415,8 @@ u32 totem_owner_of(const struct sock *sk, u32 *flags)
 		*flags = 0;
 		return 0;
 	}
-	*flags = READ_ONCE(e->rec.owner.flags);
-	return READ_ONCE(e->rec.owner.tgid);
+	*flags = READ_ONCE(e->st.owner_flags);
+	return READ_ONCE(e->st.owner_tgid);
 }
 
 static u32 totem_sat_add(u32 a, u32 b)
@@ -433,9 +436,9 @@ struct totem_entry *totem_tx_due(struct sock *sk, u32 sample_bytes,
 		return NULL;
 	spin_lock_irqsave(&e->lock, flags);
 	/* The first data segment is tagged, then one after every N bytes. */
-	*due = !sample_bytes || !(e->rec.tx.flags & TOTEM_TXF_TAGGED) ||
-	       e->rec.tx.unsampled >= sample_bytes;
-	*pid = e->rec.owner.tgid;
+	*due = !sample_bytes || !(e->st.tx_flags & TOTEM_TXF_TAGGED) ||
+	       e->st.tx_unsampled >= sample_bytes;
+	*pid = e->st.owner_tgid;
 	spin_unlock_irqrestore(&e->lock, flags);
 	return e;
 }
@@ -446,92 +449,67 @@ void totem_tx_done(struct totem_entry *e, bool tagged, unsigned int payload)
 
 	spin_lock_irqsave(&e->lock, flags);
 	if (tagged) {
-		e->rec.tx.unsampled = 0;
-		e->rec.tx.flags |= TOTEM_TXF_TAGGED;
+		e->st.tx_unsampled = 0;
+		e->st.tx_flags |= TOTEM_TXF_TAGGED;
 	} else {
 		/* Not tagged (not due, or no room): the debt carries over. */
-		e->rec.tx.unsampled = totem_sat_add(e->rec.tx.unsampled, payload);
+		e->st.tx_unsampled = totem_sat_add(e->st.tx_unsampled, payload);
 	}
 	spin_unlock_irqrestore(&e->lock, flags);
 }
 
-/* Fold what one segment said into a record; true if anything new. */
-static bool totem_learn(struct totem_peer *p, struct totem_toa *toa,
-			const struct totem_opt_info *info, u8 seg,
-			u8 pkt_family, const u8 *pkt_saddr)
+/*
+ * e->lock held: store the TOA @n in @e, in @spare (a zeroed struct
+ * totem_toa the caller allocated, NULL if it could not) when @e has none
+ * yet, which then belongs to @e (*@spare set to NULL).  True if it changed.
+ */
+static bool totem_entry_toa(struct totem_entry *e, const struct totem_toa *n,
+			    struct totem_toa **spare)
 {
-	bool changed = false;
-
-	if (info->tot_format) {
-		struct totem_peer n = *p;
-
-		n.pid = info->pid;
-		n.format = info->tot_format;
-		n.seen |= seg;
-		n.seq = 0;
-		n.host_id = 0;
-		n.family = 0;
-		memset(n.addr, 0, sizeof(n.addr));
-		switch (info->tot_format) {
-		case TOTEM_FMT_V1:
-			n.family = AF_INET;
-			memcpy(n.addr, info->addr, 4);
-			n.seq = info->seq;
-			n.flags = TOTEM_PEER_F_ADDR | TOTEM_PEER_F_SEQ;
-			break;
-		case TOTEM_FMT_V2:
-			n.host_id = info->host_id;
-			n.flags = TOTEM_PEER_F_HOST;
-			break;
-		case TOTEM_FMT_V6:
-			/* The /64 from the packet, the interface id from the option. */
-			n.host_id = info->host_id;
-			n.family = AF_INET6;
-			if (pkt_family == AF_INET6)
-				memcpy(n.addr, pkt_saddr, 8);
-			memcpy(n.addr + 8, info->addr + 8, 8);
-			n.flags = TOTEM_PEER_F_HOST | TOTEM_PEER_F_ADDR;
-			break;
+	if (!e->toa) {
+		if (!*spare) {
+			totem_count(TOTEM_CTR_ERR_STATE);
+			return false;
 		}
-		n.last_ns = ktime_get_boottime_ns();
-		if (!n.first_ns)
-			n.first_ns = n.last_ns;
-		changed = n.pid != p->pid || n.format != p->format ||
-			  n.seen != p->seen || n.host_id != p->host_id ||
-			  memcmp(n.addr, p->addr, sizeof(n.addr));
-		*p = n;
+		e->toa = *spare;
+		*spare = NULL;
 	}
-	if (info->toa_kind) {
-		struct totem_toa n;
+	if (!memcmp(e->toa, n, sizeof(*n)))
+		return false;
+	*e->toa = *n;
+	return true;
+}
 
-		memset(&n, 0, sizeof(n));
-		n.kind = info->toa_kind;
-		n.port = htons(info->toa_port);
-		n.family = info->toa_family == 4 ? AF_INET : AF_INET6;
-		memcpy(n.addr, info->toa_addr, n.family == AF_INET ? 4 : 16);
-		if (memcmp(&n, toa, sizeof(n))) {
-			*toa = n;
-			changed = true;
-		}
-	}
-	return changed;
+/* What a TOA to be stored in @e needs: a struct of its own if it has none. */
+static struct totem_toa *totem_toa_spare(const struct totem_entry *e)
+{
+	if (READ_ONCE(e->toa))
+		return NULL;
+	return kzalloc(sizeof(struct totem_toa), GFP_ATOMIC);
 }
 
 void totem_peer_learn(struct sock *sk, const struct totem_opt_info *info,
-		      u8 seg, u8 pkt_family, const u8 *pkt_saddr)
+		      u8 seg)
 {
+	struct totem_toa toa, *spare = NULL;
 	struct totem_entry *e;
 	unsigned long flags;
-	bool created, changed;
+	bool created, changed, has_toa;
 
 	rcu_read_lock();
 	e = totem_get_or_create(sk, false, &created);
 	if (!e)
 		goto out;
+	has_toa = totem_toa_from(&toa, info);
+	if (has_toa)
+		spare = totem_toa_spare(e);
 	spin_lock_irqsave(&e->lock, flags);
-	changed = totem_learn(&e->rec.peer, &e->rec.toa, info, seg, pkt_family,
-			      pkt_saddr);
+	changed = totem_peer_fold(&e->st.peer, info, seg,
+				  ktime_get_boottime_ns());
+	if (has_toa && totem_entry_toa(e, &toa, &spare))
+		changed = true;
 	spin_unlock_irqrestore(&e->lock, flags);
+	kfree(spare);
 	if (changed)
 		totem_notify(TOTEM_CMD_EVENT_PEER, e, -1);
 out:
@@ -568,8 +546,7 @@ static void totem_pending_free(struct totem_pending *p)
 
 void totem_pending_learn(const struct net *net, u8 family, const u8 *laddr,
 			 const u8 *raddr, __be16 lport, __be16 rport,
-			 const struct totem_opt_info *info, u8 seg,
-			 const u8 *pkt_saddr)
+			 const struct totem_opt_info *info, u8 seg)
 {
 	unsigned int alen = family == AF_INET ? 4 : 16;
 	u64 now = ktime_get_boottime_ns();
@@ -606,14 +583,16 @@ void totem_pending_learn(const struct net *net, u8 family, const u8 *laddr,
 		list_add_tail(&p->fifo, &totem_pending_fifo);
 		totem_nr_pending++;
 	}
-	totem_learn(&p->peer, &p->toa, info, seg, family, pkt_saddr);
+	totem_peer_fold(&p->peer, info, seg, now);
+	totem_toa_from(&p->toa, info);
 out:
 	spin_unlock_irqrestore(&totem_pending_lock, flags);
 }
 
-/* Move what the handshake said about @t into @rec; true if there was any. */
+/* Move what the handshake said about @t out; true if there was any. */
 static bool totem_pending_take(const struct net *net, const struct totem_tuple *t,
-			       struct totem_peer *peer, struct totem_toa *toa)
+			       struct totem_peer_state *peer,
+			       struct totem_toa *toa)
 {
 	struct totem_pending *p;
 	unsigned long flags;
@@ -633,12 +612,13 @@ static bool totem_pending_take(const struct net *net, const struct totem_tuple *
 
 void totem_child_established(struct sock *sk)
 {
+	struct totem_toa toa, *spare = NULL;
+	struct totem_peer_state peer;
 	struct totem_entry *e, *l;
-	struct totem_owner lo;
 	struct totem_tuple t;
-	struct totem_peer peer;
-	struct totem_toa toa;
 	unsigned long flags;
+	u32 lo_tgid = 0;
+	u16 lo_flags = TOTEM_OWNER_F_LISTENER;
 	bool created, several, have_peer, inherit = false;
 
 	totem_sk_tuple(sk, &t);
@@ -648,33 +628,35 @@ void totem_child_established(struct sock *sk)
 	l = totem_listener_find(sock_net(sk), t.family, t.laddr, t.lport,
 				&several);
 	if (l) {
-		spin_lock_irqsave(&l->lock, flags);
-		lo = l->rec.owner;
-		spin_unlock_irqrestore(&l->lock, flags);
-		lo.flags = TOTEM_OWNER_F_LISTENER;
+		lo_tgid = READ_ONCE(l->st.owner_tgid);
 		if (several || l->sk->sk_reuseport)
-			lo.flags |= TOTEM_OWNER_F_REUSEPORT;
-		inherit = lo.tgid != 0;
+			lo_flags |= TOTEM_OWNER_F_REUSEPORT;
+		inherit = lo_tgid != 0;
 	}
 	if (!inherit && !have_peer)
 		goto out;
 	e = totem_get_or_create(sk, false, &created);
 	if (!e)
 		goto out;
+	if (have_peer && toa.family)
+		spare = totem_toa_spare(e);
 	spin_lock_irqsave(&e->lock, flags);
-	if (inherit && !e->rec.owner.tgid)
-		e->rec.owner = lo;
-	else
+	if (inherit && !e->st.owner_tgid) {
+		e->st.owner_tgid = lo_tgid;
+		e->st.owner_flags = lo_flags;
+	} else {
 		inherit = false;
+	}
 	if (have_peer) {
 		if (peer.format) {
-			peer.seen |= e->rec.peer.seen;
-			e->rec.peer = peer;
+			peer.seen |= e->st.peer.seen;
+			e->st.peer = peer;
 		}
 		if (toa.family)
-			e->rec.toa = toa;
+			totem_entry_toa(e, &toa, &spare);
 	}
 	spin_unlock_irqrestore(&e->lock, flags);
+	kfree(spare);
 	if (inherit)
 		totem_notify(TOTEM_CMD_EVENT_OWNER, e, -1);
 	if (have_peer)
@@ -686,7 +668,11 @@ out:
 void totem_entry_snap(struct totem_entry *e, struct totem_snap *s)
 {
 	const struct sock *sk = e->sk;
+	struct totem_sock_state st;
+	struct totem_proc_info proc;
+	struct totem_toa toa;
 	unsigned long flags;
+	bool has_toa, has_proc;
 
 	memset(s, 0, sizeof(*s));
 	s->family = sk->sk_family;
@@ -707,8 +693,15 @@ void totem_entry_snap(struct totem_entry *e, struct totem_snap *s)
 	s->inode = READ_ONCE(e->ino);
 	s->cookie = totem_compat_sk_cookie(sk);
 	spin_lock_irqsave(&e->lock, flags);
-	s->rec = e->rec;
+	st = e->st;
+	has_toa = e->toa;
+	if (has_toa)
+		toa = *e->toa;
 	spin_unlock_irqrestore(&e->lock, flags);
+	has_proc = st.owner_tgid && totem_proc_get(st.owner_tgid, &proc);
+	totem_record_assemble(&s->rec, &st, has_proc ? &proc : NULL,
+			      has_toa ? &toa : NULL,
+			      totem_peer_prefix(s->family, s->daddr));
 }
 
 /* Process context: the inode if the entry does not know it yet. */
@@ -733,7 +726,7 @@ int totem_table_walk(const struct net *net, unsigned long *pos,
 	if (!s)
 		return -ENOMEM;
 	rcu_read_lock();
-	for (; pos[0] < ARRAY_SIZE(totem_hash); pos[0]++, pos[1] = 0) {
+	for (; pos[0] < (1UL << totem_hash_bits); pos[0]++, pos[1] = 0) {
 		unsigned long i = 0;
 
 		hlist_for_each_entry_rcu(e, &totem_hash[pos[0]], hnode) {
@@ -755,36 +748,119 @@ out:
 	return ret;
 }
 
-int totem_table_find(const struct net *net, u8 family, const u8 *saddr,
+/*
+ * The socket of @net whose packets carry the addresses of @t, with a
+ * reference (a full, timewait or request socket: only a full one can have
+ * an entry); NULL if there is none.  Asked as the receive path asks, with
+ * no device: a socket bound to one (SO_BINDTODEVICE) is not found.
+ */
+static struct sock *totem_sk_established(struct net *net,
+					 const struct totem_tuple *t)
+{
+	struct inet_hashinfo *hashinfo = totem_compat_tcp_hashinfo(net);
+
+	if (t->family == AF_INET) {
+		__be32 laddr, raddr;
+
+		memcpy(&laddr, t->laddr, 4);
+		memcpy(&raddr, t->raddr, 4);
+		return inet_lookup_established(net, hashinfo, raddr, t->rport,
+					       laddr, t->lport, 0);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct in6_addr laddr, raddr;
+
+		memcpy(&laddr, t->laddr, 16);
+		memcpy(&raddr, t->raddr, 16);
+		return totem_compat_inet6_lookup_established(net, hashinfo,
+							     &raddr, t->rport,
+							     &laddr,
+							     ntohs(t->lport), 0);
+	}
+#else
+	return NULL;
+#endif
+}
+
+static bool totem_addr_any(const u8 *a, unsigned int len)
+{
+	while (len--)
+		if (*a++)
+			return false;
+	return true;
+}
+
+/* Does @s (@e's snapshot) have these addresses, as it or its packets say? */
+static bool totem_snap_match(struct totem_entry *e, const struct totem_snap *s,
+			     const struct totem_tuple *q)
+{
+	unsigned int alen = q->family == AF_INET ? 4 : 16;
+	struct totem_tuple t;
+
+	if (s->sport != q->lport || s->dport != q->rport)
+		return false;
+	if (s->family == q->family && !memcmp(s->saddr, q->laddr, alen) &&
+	    !memcmp(s->daddr, q->raddr, alen))
+		return true;
+	totem_sk_tuple(e->sk, &t);
+	return t.family == q->family && !memcmp(t.laddr, q->laddr, alen) &&
+	       !memcmp(t.raddr, q->raddr, alen);
+}
+
+int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 		     const u8 *daddr, __be16 sport, __be16 dport,
 		     struct totem_snap *out)
 {
 	unsigned int alen = family == AF_INET ? 4 : 16;
-	struct totem_entry *e;
-	struct totem_tuple t;
-	unsigned int b;
+	struct totem_entry *e = NULL;
+	struct totem_listener *l;
+	struct totem_tuple q, t;
+	struct sock *sk;
 	int ret = -ENOENT;
 
+	memset(&q, 0, sizeof(q));
+	q.family = family;
+	memcpy(q.laddr, saddr, alen);
+	memcpy(q.raddr, daddr, alen);
+	q.lport = sport;
+	q.rport = dport;
+	/* What the packets of a v4-mapped IPv6 socket carry: IPv4. */
+	t = q;
+	if (family == AF_INET6 &&
+	    (totem_addr_v4mapped(saddr) ||
+	     (totem_addr_any(saddr, 16) && totem_addr_v4mapped(daddr)))) {
+		memset(t.laddr, 0, sizeof(t.laddr));
+		memset(t.raddr, 0, sizeof(t.raddr));
+		t.family = AF_INET;
+		memcpy(t.laddr, saddr + 12, 4);
+		memcpy(t.raddr, daddr + 12, 4);
+	}
+
 	rcu_read_lock();
-	for (b = 0; b < ARRAY_SIZE(totem_hash) && ret; b++) {
-		hlist_for_each_entry_rcu(e, &totem_hash[b], hnode) {
-			if (!net_eq(sock_net(e->sk), net))
-				continue;
-			totem_entry_snap(e, out);
-			totem_sk_tuple(e->sk, &t);
-			if (out->sport != sport || out->dport != dport)
-				continue;
-			/* As the socket says it, or as its packets say it. */
-			if (!(out->family == family &&
-			      !memcmp(out->saddr, saddr, alen) &&
-			      !memcmp(out->daddr, daddr, alen)) &&
-			    !(t.family == family && !memcmp(t.laddr, saddr, alen) &&
-			      !memcmp(t.raddr, daddr, alen)))
-				continue;
-			totem_snap_inode(e, out);
-			ret = 0;
-			break;
+	if (dport) {
+		sk = totem_sk_established(net, &t);
+		if (sk) {
+			e = totem_lookup(sk);
+			if (e)
+				totem_entry_snap(e, out);
+			sock_gen_put(sk);
 		}
+	} else {
+		/* Not in the established hash: a listener. */
+		list_for_each_entry_rcu(l, &totem_listeners, node) {
+			if (!net_eq(sock_net(l->e->sk), net))
+				continue;
+			totem_entry_snap(l->e, out);
+			if (totem_snap_match(l->e, out, &q)) {
+				e = l->e;
+				break;
+			}
+		}
+	}
+	if (e) {
+		totem_snap_inode(e, out);
+		ret = 0;
 	}
 	rcu_read_unlock();
 	return ret;
@@ -814,14 +890,15 @@ void totem_table_net_exit(struct net *net)
 	totem_purge(net);
 }
 
-/* What one entry costs: its size, and the slab object kzalloc() gives it. */
-static size_t totem_entry_alloc;
-
 static int totem_table_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "entries %u\npending %u\nentry_size %zu\nentry_alloc %zu\n",
+	seq_printf(m, "entries %u\npending %u\nprocs %u\nbuckets %lu\n",
 		   READ_ONCE(totem_nr_entries), READ_ONCE(totem_nr_pending),
-		   sizeof(struct totem_entry), totem_entry_alloc);
+		   totem_proc_count(), 1UL << totem_hash_bits);
+	/* What one socket costs: its state, its entry, the slab object. */
+	seq_printf(m, "state_size %zu\nentry_size %zu\nentry_alloc %u\n",
+		   sizeof(struct totem_sock_state), sizeof(struct totem_entry),
+		   kmem_cache_size(totem_entry_cache));
 	return 0;
 }
 
@@ -835,12 +912,21 @@ void totem_table_debugfs(struct dentry *dir)
 
 int totem_table_init(void)
 {
-	void *e = kzalloc(sizeof(struct totem_entry), GFP_KERNEL);
+	unsigned int want = READ_ONCE(totem_max_sockets);
 
-	if (!e)
+	/* A bucket per entry, 2^8 to 2^20 of them (8 MiB on 64-bit). */
+	totem_hash_bits = clamp_t(unsigned int, order_base_2(want), 8, 20);
+	totem_hash = vzalloc(sizeof(*totem_hash) << totem_hash_bits);
+	if (!totem_hash)
 		return -ENOMEM;
-	totem_entry_alloc = ksize(e);
-	kfree(e);
+	/* No SLAB_HWCACHE_ALIGN: it would round the object up to 192 bytes. */
+	totem_entry_cache = kmem_cache_create("totem_entry",
+					      sizeof(struct totem_entry), 0, 0,
+					      NULL);
+	if (!totem_entry_cache) {
+		vfree(totem_hash);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -849,4 +935,6 @@ void totem_table_exit(void)
 	totem_purge(NULL);
 	/* Wait for the callbacks that drop the socket references. */
 	rcu_barrier();
+	kmem_cache_destroy(totem_entry_cache);
+	vfree(totem_hash);
 }

@@ -15,8 +15,13 @@
 #include "codec.h"
 
 /*
- * One per socket: 192 bytes on x86-64 (a kmalloc-192 object) without lock
- * debugging.  Listeners, a few among many, are also on a list of their own
+ * One per socket, from a slab cache of its own (no rounding up to a kmalloc
+ * size class): the index (hash and eviction links, RCU head, the socket:
+ * 56 bytes), the inode, the lock, and the 56 bytes of totem state the eBPF
+ * path keeps in sk_storage (struct totem_sock_state).  The owner's
+ * uid/cgroup/comm are kept once per process (proc.h), a TOA only by
+ * sockets that received one; kmod/record.h puts the record back together.
+ * Listeners, a few among many sockets, are also on a list of their own
  * through a separate struct totem_listener.
  */
 struct totem_entry {
@@ -24,11 +29,12 @@ struct totem_entry {
 	struct list_head lru; /* insertion order, for eviction */
 	struct rcu_head rcu;
 	struct sock *sk; /* holds a reference */
+	struct totem_toa *toa; /* lock; NULL until a TOA arrives */
 	u64 ino; /* socket inode, seen in process context */
-	spinlock_t lock; /* rec */
+	spinlock_t lock; /* st, toa */
 	bool listener; /* on totem_listeners */
 	bool linked;
-	struct totem_sock_record rec;
+	struct totem_sock_state st;
 };
 
 /* One socket as reported over netlink. */
@@ -88,24 +94,25 @@ struct totem_entry *totem_tx_due(struct sock *sk, u32 sample_bytes,
 				 unsigned int payload, bool *due, u32 *pid);
 void totem_tx_done(struct totem_entry *e, bool tagged, unsigned int payload);
 
-/* An option arrived on a segment for the full socket @sk. */
+/* An option arrived on a @seg segment (enum totem_seg) for the full socket @sk. */
 void totem_peer_learn(struct sock *sk, const struct totem_opt_info *info,
-		      u8 seg, u8 pkt_family, const u8 *pkt_saddr);
+		      u8 seg);
 /* An option arrived on a SYN/handshake segment of a not yet created socket. */
 void totem_pending_learn(const struct net *net, u8 family, const u8 *laddr,
 			 const u8 *raddr, __be16 lport, __be16 rport,
-			 const struct totem_opt_info *info, u8 seg,
-			 const u8 *pkt_saddr);
+			 const struct totem_opt_info *info, u8 seg);
 
 /*
  * Queries (process context).  totem_table_walk() calls @fn for every entry
  * of @net from position *@pos on; when @fn returns non-zero the walk stops
- * and *@pos is where to resume.
+ * and *@pos is where to resume.  totem_table_find() finds one socket by
+ * its addresses in O(1): the kernel's own established-socket lookup, then
+ * the table's hash; a listener (@dport 0) on the list of listeners.
  */
 int totem_table_walk(const struct net *net, unsigned long *pos,
 		     int (*fn)(const struct totem_snap *s, void *arg),
 		     void *arg);
-int totem_table_find(const struct net *net, u8 family, const u8 *saddr,
+int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 		     const u8 *daddr, __be16 sport, __be16 dport,
 		     struct totem_snap *out);
 /* Fill @s from @e (any context; the inode only if already known). */

@@ -8,7 +8,7 @@ LIB_OBJS := $(patsubst %.c,$(USER_OUT)/%.o,$(notdir $(LIB_SRCS)))
 LIBTOTEM_SO := $(OUT)/libtotem.so.1
 LIBTOTEM_A := $(OUT)/libtotem.a
 USER_LIBS := $(BPF_LIBS) $(NL_LIBS)
-USER_HDRS := $(wildcard userspace/*.h userspace/lib/*.h) kmod/uapi/totem.h bpf/record.h \
+USER_HDRS := $(wildcard userspace/*.h userspace/lib/*.h) kmod/uapi/totem.h kmod/record.h \
 	kmod/codec.h
 
 userspace: $(LIBTOTEM_SO) $(LIBTOTEM_A) $(OUT)/totem $(OUT)/totemd

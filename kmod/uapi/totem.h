@@ -74,12 +74,14 @@
  * sends as generic netlink attributes.  Fixed sizes, explicit padding,
  * natural alignment: the same bytes on every architecture and compiler.
  *
- * The eBPF path stores less per socket (56 bytes, struct totem_sock_state
- * in sk_storage) and keeps the rest where it is shared or rare: the
- * owner's uid, cgroup and comm once per process (struct totem_proc_info,
- * keyed by tgid), a TOA in a second sk_storage only on sockets that got
- * one.  bpf/record.h puts the record back together, in eBPF programs and
- * in libtotem alike.
+ * Both kernel paths store less per socket (56 bytes, struct
+ * totem_sock_state: in sk_storage, or in the module's table entry) and
+ * keep the rest where it is shared or rare: the owner's uid, cgroup and
+ * comm once per process (struct totem_proc_info, keyed by tgid), a TOA
+ * only on sockets that got one (a second sk_storage, or a small
+ * allocation of the entry's).  kmod/record.h folds options into the state
+ * and puts the record back together, in the module, the eBPF programs and
+ * libtotem alike.
  *
  * 4. Generic netlink family "totem" (module path)
  * ===============================================
@@ -221,12 +223,12 @@ struct totem_sock_record {
 };					/* 120 bytes */
 
 /*
- * ---- eBPF path: what is stored ----
- * The sk_storage value (TOTEM_BPF_SOCK_MAP): the record without the
- * owner's per-process details, without the TOA, and without the half of a
- * v6 peer address that the socket itself has (the /64 of its remote
- * address).  56 bytes: with the kernel's 72-byte element header, one
- * kmalloc-128 object.
+ * ---- what the kernel paths store per socket ----
+ * The sk_storage value (TOTEM_BPF_SOCK_MAP), and the state in the module's
+ * table entry: the record without the owner's per-process details, without
+ * the TOA, and without the half of a v6 peer address that the socket
+ * itself has (the /64 of its remote address).  56 bytes: with the kernel's
+ * 72-byte element header, one kmalloc-128 object.
  */
 struct totem_peer_state {
 	__u32 pid;		/* record.peer.pid */
@@ -251,7 +253,12 @@ struct totem_sock_state {
 	struct totem_peer_state peer;	/* 16: 40 bytes */
 };				/* 56 bytes */
 
-/* The value of TOTEM_BPF_PROC_MAP, key: the tgid (__u32). */
+/*
+ * The value of TOTEM_BPF_PROC_MAP, key: the tgid (__u32); the module keeps
+ * the same per process.  At most TOTEM_PROC_MAX processes are remembered.
+ */
+#define TOTEM_PROC_MAX 16384
+
 struct totem_proc_info {
 	__u32 uid;
 	__u32 __pad;

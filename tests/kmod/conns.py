@@ -190,13 +190,18 @@ def lo_up():
 
 
 def table_read(path):
-    """The module's table file as {"entries": N, "pending": N}."""
+    """The socket counts of the module's table file: {"entries": N, "pending": N}.
+
+    Its other lines are left out: "procs" (owners' details, which outlive
+    their sockets by design) and sizes.
+    """
     counts = {}
     try:
         with open(path) as f:
             for line in f:
                 k, v = line.split()
-                counts[k] = int(v)
+                if k in ("entries", "pending"):
+                    counts[k] = int(v)
     except (OSError, ValueError):
         pass
     return counts

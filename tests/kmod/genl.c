@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netlink/genl/ctrl.h>
@@ -478,6 +479,200 @@ TEST_F(genl, sock_get_do_and_dump)
 	TH_LOG("extack: '%s'", r.extack);
 	reply_free(&r);
 	conn_close(&k);
+}
+
+/*
+ * A loopback connection to a dual-stack listener ([::]:port): from an IPv6
+ * client (::1), or from an IPv4 one (127.0.0.1), whose accepted socket is
+ * then IPv6 with v4-mapped addresses.
+ */
+struct conn6 {
+	int lfd, cfd, afd;
+	struct sockaddr_in6 l;
+	struct sockaddr_storage c, a; /* the client's and the accepted socket's local */
+};
+
+static int conn6_open(struct conn6 *k, int cfamily)
+{
+	struct sockaddr_storage to = {};
+	struct sockaddr_in6 *to6 = (void *)&to;
+	struct sockaddr_in *to4 = (void *)&to;
+	socklen_t len = sizeof(k->l);
+	int off = 0;
+
+	k->lfd = socket(AF_INET6, SOCK_STREAM, 0);
+	memset(&k->l, 0, sizeof(k->l));
+	k->l.sin6_family = AF_INET6;
+	k->l.sin6_addr = in6addr_any;
+	if (setsockopt(k->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(k->lfd, (void *)&k->l, sizeof(k->l)) || listen(k->lfd, 8) ||
+	    getsockname(k->lfd, (void *)&k->l, &len))
+		return -1;
+	if (cfamily == AF_INET6) {
+		to6->sin6_family = AF_INET6;
+		to6->sin6_addr = in6addr_loopback;
+		to6->sin6_port = k->l.sin6_port;
+		len = sizeof(*to6);
+	} else {
+		to4->sin_family = AF_INET;
+		to4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		to4->sin_port = k->l.sin6_port;
+		len = sizeof(*to4);
+	}
+	k->cfd = socket(cfamily, SOCK_STREAM, 0);
+	if (connect(k->cfd, (void *)&to, len))
+		return -1;
+	k->afd = accept(k->lfd, NULL, NULL);
+	len = sizeof(k->c);
+	if (k->afd < 0 || getsockname(k->cfd, (void *)&k->c, &len))
+		return -1;
+	len = sizeof(k->a);
+	if (getsockname(k->afd, (void *)&k->a, &len))
+		return -1;
+	if (write(k->cfd, "ping", 4) != 4 || write(k->afd, "pong", 4) != 4)
+		return -1;
+	return 0;
+}
+
+static void conn6_close(struct conn6 *k)
+{
+	close(k->cfd);
+	close(k->afd);
+	close(k->lfd);
+}
+
+/* SOCK_GET do for @af addresses (@alen bytes each), ports in network order. */
+static struct nl_msg *sock_req_addr(int family, __u8 af, const void *saddr,
+				    const void *daddr, __u16 sport, __u16 dport)
+{
+	struct nl_msg *msg = req(family, TOTEM_CMD_SOCK_GET, 0);
+	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+	int alen = af == AF_INET ? 4 : 16;
+
+	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, af);
+	nla_put(msg, TOTEM_A_SOCK_SADDR, alen, saddr);
+	nla_put(msg, TOTEM_A_SOCK_DADDR, alen, daddr);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, sport);
+	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, dport);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+/* This process's comm, as the kernel has it. */
+static void self_comm(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (fgets(buf, size, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+/*
+ * Lookups by every form of address the module answers: IPv6 (the peer's
+ * address put back together from the socket's /64 and the option's IID),
+ * a v4-mapped socket asked as IPv4 and as ::ffff:a.b.c.d, and a listener
+ * (remote port 0).  The owner's uid and comm come with each answer.
+ */
+TEST_F(genl, sock_get_v6_mapped_listener)
+{
+	struct nlattr *tb[TOTEM_A_SOCK_MAX + 1];
+	struct in6_addr any = in6addr_any, lo6 = in6addr_loopback, m_l, m_r;
+	struct reply r = {};
+	struct sockaddr_in6 *c6, *a6;
+	struct sockaddr_in *c4;
+	struct conn6 k;
+	__u32 me = getpid();
+	struct stat st;
+	char comm[32];
+	int i;
+
+	self_comm(comm, sizeof(comm));
+	ASSERT_EQ(0, conn6_open(&k, AF_INET6));
+	c6 = (void *)&k.c;
+	for (i = 0; i < 100; i++) { /* the peer option lands in softirq */
+		reply_free(&r);
+		ASSERT_EQ(0, transact(self->sk,
+				      sock_req_addr(self->family, AF_INET6, &lo6, &lo6,
+						    c6->sin6_port, k.l.sin6_port),
+				      &r));
+		ASSERT_EQ(0, r.err)
+		TH_LOG("v6 lookup: %s (%s)", strerror(r.err), r.extack);
+		ASSERT_EQ(0, sock_attrs(&r, tb));
+		if (tb[TOTEM_A_SOCK_PEER_PID])
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(AF_INET6, nla_get_u8(tb[TOTEM_A_SOCK_FAMILY]));
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_OWNER_UID]);
+	EXPECT_EQ(getuid(), nla_get_u32(tb[TOTEM_A_SOCK_OWNER_UID]));
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_OWNER_COMM]);
+	EXPECT_STREQ(comm, nla_get_string(tb[TOTEM_A_SOCK_OWNER_COMM]));
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_PEER_PID]);
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_PEER_PID]));
+	EXPECT_EQ(TOTEM_FMT_V6, nla_get_u8(tb[TOTEM_A_SOCK_PEER_FORMAT]));
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_PEER_ADDR]);
+	ASSERT_EQ(16, nla_len(tb[TOTEM_A_SOCK_PEER_ADDR]));
+	EXPECT_EQ(0, memcmp(&lo6, nla_data(tb[TOTEM_A_SOCK_PEER_ADDR]), 16));
+	reply_free(&r);
+
+	/* The listener: remote address any, remote port 0. */
+	ASSERT_EQ(0, transact(self->sk,
+			      sock_req_addr(self->family, AF_INET6, &any, &any,
+					    k.l.sin6_port, 0),
+			      &r));
+	ASSERT_EQ(0, r.err)
+	TH_LOG("listener lookup: %s (%s)", strerror(r.err), r.extack);
+	ASSERT_EQ(0, sock_attrs(&r, tb));
+	EXPECT_EQ(10 /* TCP_LISTEN */, nla_get_u8(tb[TOTEM_A_SOCK_STATE]));
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
+	reply_free(&r);
+
+	/* No listener on the port next to it. */
+	transact(self->sk,
+		 sock_req_addr(self->family, AF_INET6, &any, &any,
+			       htons(ntohs(k.l.sin6_port) ^ 0x4000), 0),
+		 &r);
+	EXPECT_EQ(ENOENT, r.err);
+	reply_free(&r);
+	conn6_close(&k);
+
+	/* An IPv4 client: the accepted socket is IPv6, v4-mapped. */
+	ASSERT_EQ(0, conn6_open(&k, AF_INET));
+	c4 = (void *)&k.c;
+	a6 = (void *)&k.a;
+	ASSERT_EQ(AF_INET6, a6->sin6_family);
+	ASSERT_EQ(0, transact(self->sk,
+			      sock_req_addr(self->family, AF_INET, &c4->sin_addr,
+					    &c4->sin_addr, a6->sin6_port,
+					    c4->sin_port),
+			      &r));
+	ASSERT_EQ(0, r.err)
+	TH_LOG("v4 lookup of a v4-mapped socket: %s (%s)", strerror(r.err), r.extack);
+	ASSERT_EQ(0, sock_attrs(&r, tb));
+	EXPECT_EQ(AF_INET6, nla_get_u8(tb[TOTEM_A_SOCK_FAMILY]));
+	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
+	ASSERT_EQ(0, fstat(k.afd, &st));
+	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_INODE]);
+	EXPECT_EQ((__u64)st.st_ino, nla_get_u64(tb[TOTEM_A_SOCK_INODE]));
+	reply_free(&r);
+	/* ... and as the socket says it: ::ffff:127.0.0.1 both ends. */
+	m_l = a6->sin6_addr;
+	m_r = a6->sin6_addr;
+	ASSERT_EQ(0, transact(self->sk,
+			      sock_req_addr(self->family, AF_INET6, &m_l, &m_r,
+					    a6->sin6_port, c4->sin_port),
+			      &r));
+	ASSERT_EQ(0, r.err)
+	TH_LOG("v4-mapped lookup: %s (%s)", strerror(r.err), r.extack);
+	ASSERT_EQ(0, sock_attrs(&r, tb));
+	EXPECT_EQ((__u64)st.st_ino, nla_get_u64(tb[TOTEM_A_SOCK_INODE]));
+	reply_free(&r);
+	conn6_close(&k);
 }
 
 TEST_F(genl, dump_sees_only_own_netns)
