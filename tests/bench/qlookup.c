@@ -12,10 +12,13 @@
  * totem_sock_dump() walks.  With -p, a lookup or dumped socket counts as
  * attributed only when its owner is PID.  Prints one JSON object:
  *   {"backend":..,"open_us":..,"lookups":N,"found":N,"attributed":N,
- *    "lookup_us":{"median":..,"p99":..,"min":..,"max":..},
+ *    "from_proc":N,"lookup_us":{"median":..,"p99":..,"min":..,"max":..},
  *    "dumps":N,"dump_s":{"median":..,"max":..},"dump_sockets":N,
- *    "dump_owned":N,"dump_attributed":N}
+ *    "dump_owned":N,"dump_attributed":N,"dump_from_proc":N}
  * dump_owned counts sockets with any owner, the last dump's figures.
+ * from_proc and dump_from_proc count the answers whose owner libtotem took
+ * from /proc (TOTEM_OWNER_F_PROC) rather than from the kernel side: on the
+ * bpf and kmod backends, sockets older than the path or that it missed.
  * Exit 1 when a lookup or dump fails with an error other than ENOENT.
  */
 #include <errno.h>
@@ -31,6 +34,7 @@ struct dump_count {
 	unsigned long sockets;
 	unsigned long owned;
 	unsigned long attributed;
+	unsigned long from_proc;
 	__u32 pid;
 };
 
@@ -68,6 +72,8 @@ static int count_cb(const struct totem_sock *s, void *arg)
 	c->sockets++;
 	if (s->rec.owner.tgid)
 		c->owned++;
+	if (s->rec.owner.flags & TOTEM_OWNER_F_PROC)
+		c->from_proc++;
 	if (c->pid && s->rec.owner.tgid == c->pid)
 		c->attributed++;
 	return 0;
@@ -83,6 +89,7 @@ int main(int argc, char **argv)
 {
 	enum totem_backend backend = TOTEM_BACKEND_AUTO;
 	unsigned long max = 1000, dumps = 0, n = 0, found = 0, attributed = 0, i;
+	unsigned long from_proc = 0;
 	struct dump_count dc = {};
 	struct totem_sock key = {}, out;
 	double budget = 5, t0, t1, open_us, *lat, *dlat = NULL;
@@ -150,6 +157,8 @@ int main(int argc, char **argv)
 			found++;
 			if (dc.pid && out.rec.owner.tgid == dc.pid)
 				attributed++;
+			if (out.rec.owner.flags & TOTEM_OWNER_F_PROC)
+				from_proc++;
 		} else if (err != -ENOENT) {
 			fprintf(stderr, "qlookup: lookup %s %s: %s\n", argv[optind],
 				argv[optind + 1], strerror(-err));
@@ -158,7 +167,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < dumps && !rc; i++) {
-		dc.sockets = dc.owned = dc.attributed = 0;
+		dc.sockets = dc.owned = dc.attributed = dc.from_proc = 0;
 		t1 = now_us();
 		err = totem_sock_dump(t, count_cb, &dc);
 		dlat[i] = (now_us() - t1) / 1e6;
@@ -174,16 +183,17 @@ int main(int argc, char **argv)
 
 	qsort(lat, n, sizeof(*lat), cmp_double);
 	printf("{\"backend\":\"%s\",\"open_us\":%.1f,\"lookups\":%lu,\"found\":%lu,"
-	       "\"attributed\":%lu,\"lookup_us\":{\"median\":%.2f,\"p99\":%.2f,"
-	       "\"min\":%.2f,\"max\":%.2f}",
-	       totem_backend_name(backend), open_us, n, found, attributed,
+	       "\"attributed\":%lu,\"from_proc\":%lu,\"lookup_us\":{\"median\":%.2f,"
+	       "\"p99\":%.2f,\"min\":%.2f,\"max\":%.2f}",
+	       totem_backend_name(backend), open_us, n, found, attributed, from_proc,
 	       pct(lat, n, 50), pct(lat, n, 99), lat[0], lat[n - 1]);
 	if (dumps) {
 		qsort(dlat, dumps, sizeof(*dlat), cmp_double);
 		printf(",\"dumps\":%lu,\"dump_s\":{\"median\":%.4f,\"max\":%.4f},"
-		       "\"dump_sockets\":%lu,\"dump_owned\":%lu,\"dump_attributed\":%lu",
+		       "\"dump_sockets\":%lu,\"dump_owned\":%lu,\"dump_attributed\":%lu,"
+		       "\"dump_from_proc\":%lu",
 		       dumps, pct(dlat, dumps, 50), dlat[dumps - 1], dc.sockets, dc.owned,
-		       dc.attributed);
+		       dc.attributed, dc.from_proc);
 	}
 	printf("}\n");
 	free(lat);
