@@ -787,10 +787,11 @@ def run_vm(args, tmp):
             for line in f:
                 m = re.match(r"# BENCH round (\S+) (\S+) (\d+) ([\d.e+]+) ([\d.]+)", line)
                 h = re.match(r"# BENCH hooks (\S+) (\d+) ([\d.]+) (.*)", line)
-                mm = re.match(r"# BENCH memory (\d+) (\d+)", line)
+                mm = re.match(r"# BENCH memory (\d+) (\d+) (\d+) (\d+)", line)
                 qm = re.match(r"# BENCH (query|qlookup|ss) (\d+) (.*)", line)
                 if mm:
-                    mem = {"entry_size": int(mm.group(1)), "entry_alloc": int(mm.group(2))}
+                    mem = dict(zip(("state_size", "entry_size", "entry_alloc", "buckets"),
+                                   map(int, mm.groups())))
                 if qm:
                     what, n, rest = qm.groups()
                     q = query.setdefault(n, {})
@@ -848,9 +849,12 @@ def run_vm(args, tmp):
                                  hs["ns_per_call"] <= NS_PER_CALL_TARGET)])
     if mem:
         rows.append(["memory", "per socket", "kmod table entry (VM %s)" % kver.split("-")[0],
-                     "%d B struct totem_entry in a %d B slab object; plus a fixed "
-                     "4096-bucket hash" % (mem["entry_size"], mem["entry_alloc"]), "",
-                     "<= %d B" % MEM_TARGET, verdict(mem["entry_size"] <= MEM_TARGET)])
+                     "%d B of totem state; %d B struct totem_entry with the table's "
+                     "links, a %d B object of its slab cache; plus a fixed %d-bucket "
+                     "hash (%d KiB)" % (mem["state_size"], mem["entry_size"],
+                                        mem["entry_alloc"], mem["buckets"],
+                                        mem["buckets"] * 8 // 1024), "",
+                     "<= %d B" % MEM_TARGET, verdict(mem["state_size"] <= MEM_TARGET)])
     for n, q in query.items():
         if "kmod" not in q:
             q["kmod"] = {"error": "qlookup gave no answer (see %s/vm/%s/result.log)" % (

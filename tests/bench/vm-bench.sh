@@ -20,7 +20,7 @@
 #   # BENCH hooks WORKLOAD BLOCK SECONDS NAME:CALLS:NS ...
 # and what one socket costs the module (its table entry, and the slab
 # object it gets):
-#   # BENCH memory ENTRY_SIZE ENTRY_ALLOC
+#   # BENCH memory STATE_SIZE ENTRY_SIZE ENTRY_ALLOC BUCKETS
 # and for the query path, per socket count N: sockfarm's ready line (and
 # the module's table entries then), qlookup's JSON object, and ss's wall
 # times in microseconds with how many of its runs named the owner:
@@ -261,8 +261,9 @@ kill "$SRV" 2>/dev/null
 wait "$SRV" 2>/dev/null
 SRV=
 h=$(HOOK_STATS=1 hooks_read)
-mem=$(awk '$1 == "entry_size" { s = $2 } $1 == "entry_alloc" { a = $2 }
-	END { if (s && a) print s, a }' /sys/kernel/debug/totem/table 2>/dev/null)
+mem=$(awk '{ v[$1] = $2 } END { if (v["state_size"] && v["entry_size"] &&
+	v["entry_alloc"] && v["buckets"]) print v["state_size"], v["entry_size"],
+	v["entry_alloc"], v["buckets"] }' /sys/kernel/debug/totem/table 2>/dev/null)
 rmmod totem
 sed -E 's/^\s*0x[0-9a-f]+:\s+//' /tmp/tbvm-syn.$$ | tr -d ' \n' | grep -qi 'fd10dee9'
 tap $? "totem.ko writes the v1 option (253/16/0xDEE9) on a SYN"
