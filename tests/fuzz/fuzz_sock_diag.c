@@ -65,14 +65,14 @@ static void check_sock(const void *in, size_t size, const struct nlmsghdr *nlh,
 		CHECK(fuzz_contains(in, size, &ids.toa, sizeof(ids.toa)));
 	}
 
-	CHECK(!totem_bpf_diag_parse((struct nlmsghdr *)nlh, &other, -1, &again));
+	CHECK(!totem_bpf_diag_parse((struct nlmsghdr *)nlh, &other, NULL, &again));
 	CHECK(fuzz_all_zero(&again.rec, sizeof(again.rec)) ||
 	      fuzz_contains(in, size, &other.state, sizeof(other.state)));
 
 	n = nlb_storages(s, &st, stg);
 	msg = nlb_diag(s, 1, stg, n);
 	CHECK(msg);
-	CHECK(!totem_bpf_diag_parse(nlmsg_hdr(msg), &ids, -1, &again));
+	CHECK(!totem_bpf_diag_parse(nlmsg_hdr(msg), &ids, NULL, &again));
 	CHECK(!memcmp(s, &again, sizeof(*s)));
 	nlmsg_free(msg);
 }
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 			continue;
 		g = fuzz_guarded(nlh, nlh->nlmsg_len);
-		ret = totem_bpf_diag_parse(g, &ids, -1, &s);
+		ret = totem_bpf_diag_parse(g, &ids, NULL, &s);
 		CHECK(ret == 0 || ret == -EINVAL);
 		if (!ret)
 			check_sock(buf, size, g, &s);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libtotem's text forms: config keys (parse and format round trip, every
- * rejection), endpoints ("1.2.3.4:80", "[::1]:80"), backend names and
+ * rejection), endpoints ("1.2.3.4:80", "[::1]:80"), addresses folded as
+ * packets carry them (::ffff:a.b.c.d is a.b.c.d), backend names and
  * counter names.  Pure library code: needs no privilege and no backend.
  */
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include "kselftest_harness.h"
 
 #include "libtotem.h"
+#include "lib/internal.h"
 
 static void cfg_fill(struct totem_config *c)
 {
@@ -239,6 +241,31 @@ TEST(endpoints)
 		EXPECT_EQ(0, memcmp(want, addr, 16))
 		TH_LOG("'%s' address", e->text);
 	}
+}
+
+TEST(address_folding)
+{
+	__u8 v4[16] = {}, mapped[16], v6[16], out[16], want[16] = {};
+
+	inet_pton(AF_INET, "10.1.2.3", v4);
+	inet_pton(AF_INET6, "::ffff:10.1.2.3", mapped);
+	inet_pton(AF_INET6, "fd00::1", v6);
+	memcpy(want, v4, 4);
+	memset(out, 0xaa, sizeof(out));
+	EXPECT_EQ(AF_INET, totem_addr_norm(AF_INET6, mapped, out));
+	EXPECT_EQ(0, memcmp(out, want, 16));
+	memset(out, 0xaa, sizeof(out));
+	EXPECT_EQ(AF_INET, totem_addr_norm(AF_INET, v4, out));
+	EXPECT_EQ(0, memcmp(out, want, 16));
+	EXPECT_EQ(AF_INET6, totem_addr_norm(AF_INET6, v6, out));
+	EXPECT_EQ(0, memcmp(out, v6, 16));
+
+	EXPECT_TRUE(totem_addr_same(AF_INET, v4, AF_INET6, mapped));
+	EXPECT_TRUE(totem_addr_same(AF_INET6, mapped, AF_INET, v4));
+	EXPECT_TRUE(totem_addr_same(AF_INET6, v6, AF_INET6, v6));
+	EXPECT_FALSE(totem_addr_same(AF_INET6, v6, AF_INET, v4));
+	v4[3] = 4;
+	EXPECT_FALSE(totem_addr_same(AF_INET, v4, AF_INET6, mapped));
 }
 
 TEST(backend_names)

@@ -189,6 +189,7 @@ struct dump_ctx {
 	void *arg;
 	int stop; /* the callback's non-zero return */
 	int err;
+	struct totem_proc_cache *procs;
 };
 
 /* The map id must be a whole u32, or nla_get_u32() reads past it. */
@@ -222,18 +223,32 @@ static bool storage_find(__u32 map_id, struct nlattr *stgs, void *val,
 	return false;
 }
 
+/* @tgid's details, through the cache @pc; NULL if not known. */
+static const struct totem_proc_info *proc_get(struct totem_proc_cache *pc, __u32 tgid)
+{
+	/* Fibonacci hashing: the product's top bits pick the slot. */
+	unsigned int i = (tgid * 2654435761u) >> (32 - TOTEM_PROC_CACHE_BITS);
+
+	if (!pc || pc->fd < 0 || !tgid)
+		return NULL;
+	if (pc->slot[i].tgid != tgid) {
+		pc->slot[i].tgid = tgid;
+		pc->slot[i].found = !bpf_map_lookup_elem(pc->fd, &tgid, &pc->slot[i].info);
+	}
+	return pc->slot[i].found ? &pc->slot[i].info : NULL;
+}
+
 /*
  * One SOCK_DIAG_BY_FAMILY reply message into @s: the socket, and its record
  * if the message carries a state of map @ids->state (else s->rec stays
  * zero): with the TOA of map @ids->toa if there is one, and the owner's
- * details from the map @proc_fd (-1: none).  s->netns is left 0.  -EINVAL
- * if it is not such a message.
+ * details through @pc (NULL: none).  s->netns is left 0.  -EINVAL if it is
+ * not such a message.
  */
 int totem_bpf_diag_parse(struct nlmsghdr *nlh, const struct totem_bpf_map_ids *ids,
-			 int proc_fd, struct totem_sock *s)
+			 struct totem_proc_cache *pc, struct totem_sock *s)
 {
 	struct nlattr *tb[INET_DIAG_MAX + 1];
-	struct totem_proc_info proc, *pp = NULL;
 	struct totem_sock_state st;
 	struct totem_toa toa;
 	struct inet_diag_msg *r;
@@ -259,10 +274,8 @@ int totem_bpf_diag_parse(struct nlmsghdr *nlh, const struct totem_bpf_map_ids *i
 	    !storage_find(ids->state, tb[INET_DIAG_SK_BPF_STORAGES], &st, sizeof(st)))
 		return 0;
 	has_toa = storage_find(ids->toa, tb[INET_DIAG_SK_BPF_STORAGES], &toa, sizeof(toa));
-	if (proc_fd >= 0 && st.owner_tgid &&
-	    !bpf_map_lookup_elem(proc_fd, &st.owner_tgid, &proc))
-		pp = &proc;
-	totem_record_assemble(&s->rec, &st, pp, has_toa ? &toa : NULL,
+	totem_record_assemble(&s->rec, &st, proc_get(pc, st.owner_tgid),
+			      has_toa ? &toa : NULL,
 			      totem_peer_prefix(s->family, s->daddr));
 	return 0;
 }
@@ -272,7 +285,7 @@ static int dump_valid(struct nl_msg *msg, void *arg)
 	struct dump_ctx *d = arg;
 	struct totem_sock s;
 
-	if (totem_bpf_diag_parse(nlmsg_hdr(msg), &d->b->ids, d->b->proc_fd, &s))
+	if (totem_bpf_diag_parse(nlmsg_hdr(msg), &d->b->ids, d->procs, &s))
 		return NL_SKIP;
 	s.netns = d->b->netns;
 	d->stop = d->cb(&s, d->arg);
@@ -361,25 +374,20 @@ static int dump_ports(struct totem *t, __u16 sport, __u16 dport,
 	struct dump_ctx d = { .b = t->priv, .cb = cb, .arg = arg };
 	int err;
 
+	d.procs = calloc(1, sizeof(*d.procs));
+	if (!d.procs)
+		return -ENOMEM;
+	d.procs->fd = d.b->proc_fd;
 	err = dump_family(d.b, AF_INET, sport, dport, &d);
-	if (err || d.stop)
-		return err;
-	return dump_family(d.b, AF_INET6, sport, dport, &d);
+	if (!err && !d.stop)
+		err = dump_family(d.b, AF_INET6, sport, dport, &d);
+	free(d.procs);
+	return err;
 }
 
 static int bpf_backend_dump(struct totem *t, totem_sock_cb cb, void *arg)
 {
 	return dump_ports(t, 0, 0, cb, arg);
-}
-
-/* Compare addresses, treating ::ffff:a.b.c.d and a.b.c.d as one. */
-static bool addr_eq(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b)
-{
-	if (fa == fb)
-		return !memcmp(a, b, fa == AF_INET ? 4 : 16);
-	if (fa == AF_INET6)
-		return totem_addr_v4mapped(a) && !memcmp(a + 12, b, 4);
-	return totem_addr_v4mapped(b) && !memcmp(b + 12, a, 4);
 }
 
 struct lookup_ctx {
@@ -392,8 +400,8 @@ struct lookup_ctx {
 static bool sock_matches(const struct totem_sock *s, const struct totem_sock *k)
 {
 	return s->sport == k->sport && s->dport == k->dport &&
-	       addr_eq(s->family, s->saddr, k->family, k->saddr) &&
-	       addr_eq(s->family, s->daddr, k->family, k->daddr);
+	       totem_addr_same(s->family, s->saddr, k->family, k->saddr) &&
+	       totem_addr_same(s->family, s->daddr, k->family, k->daddr);
 }
 
 static int lookup_cb(const struct totem_sock *s, void *arg)

@@ -523,31 +523,12 @@ static void proc_close(struct totem *t)
 	t->priv = NULL;
 }
 
-/* IPv4 address @v4 as the IPv4-mapped IPv6 address ::ffff:a.b.c.d */
-static void map_v4(const __u8 *v4, __u8 *v6)
-{
-	memset(v6, 0, 10);
-	v6[10] = 0xff;
-	v6[11] = 0xff;
-	memcpy(v6 + 12, v4, 4);
-}
-
 static int ent_matches(const struct proc_ent *e, const struct totem_sock *k)
 {
-	__u8 ks[16], kd[16];
-
-	if (e->s.sport != k->sport || e->s.dport != k->dport)
-		return 0;
-	if (e->s.family == k->family)
-		return !memcmp(e->s.saddr, k->saddr, k->family == AF_INET ? 4 : 16) &&
-		       !memcmp(e->s.daddr, k->daddr, k->family == AF_INET ? 4 : 16);
-	if (e->s.family == AF_INET6 && k->family == AF_INET) {
-		/* an IPv4 connection on a dual-stack socket */
-		map_v4(k->saddr, ks);
-		map_v4(k->daddr, kd);
-		return !memcmp(e->s.saddr, ks, 16) && !memcmp(e->s.daddr, kd, 16);
-	}
-	return 0;
+	/* an IPv4 connection on a dual-stack socket matches either way */
+	return e->s.sport == k->sport && e->s.dport == k->dport &&
+	       totem_addr_same(e->s.family, e->s.saddr, k->family, k->saddr) &&
+	       totem_addr_same(e->s.family, e->s.daddr, k->family, k->daddr);
 }
 
 static int proc_lookup(struct totem *t, const struct totem_sock *key,

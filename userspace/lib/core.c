@@ -20,6 +20,7 @@
 #include <netlink/genl/ctrl.h>
 
 #include "internal.h"
+#include "record.h" /* totem_addr_v4mapped() */
 
 #define TOTEM_CTR_NAME(id, name, desc) [TOTEM_CTR_##id] = name,
 static const char *const counter_names[TOTEM_CTR_MAX] = {
@@ -661,6 +662,25 @@ out:
 }
 
 /* ---- endpoints ---- */
+
+__u8 totem_addr_norm(__u8 family, const __u8 *addr, __u8 out[16])
+{
+	memset(out, 0, 16);
+	if (family == AF_INET6 && totem_addr_v4mapped(addr)) {
+		memcpy(out, addr + 12, 4);
+		return AF_INET;
+	}
+	memcpy(out, addr, family == AF_INET ? 4 : 16);
+	return family;
+}
+
+int totem_addr_same(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b)
+{
+	__u8 na[16], nb[16];
+
+	return totem_addr_norm(fa, a, na) == totem_addr_norm(fb, b, nb) &&
+	       !memcmp(na, nb, 16);
+}
 
 static int parse_port(const char *s, __u16 *port)
 {

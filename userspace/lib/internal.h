@@ -55,6 +55,15 @@ int totem_kmod_sock_parse(struct nlattr *nest, struct totem_sock *s);
 int totem_kmod_stats_parse(struct nlattr *nest, __u64 *counters);
 /* kmod: a TOTEM_A_CONFIG nest into the fields of @cfg it carries. */
 int totem_kmod_config_parse(struct nlattr *nest, struct totem_config *cfg);
+/*
+ * @addr (of @family) as the socket's packets carry it, into @out (16
+ * bytes, zero after the address): ::ffff:a.b.c.d is a.b.c.d, the way a
+ * dual-stack socket talks to an IPv4 peer.  Returns the family.
+ */
+__u8 totem_addr_norm(__u8 family, const __u8 *addr, __u8 out[16]);
+/* @a (of @fa) and @b (of @fb) are one address, folded as above. */
+int totem_addr_same(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b);
+
 /* bpf: the ids of the sk_storage maps a sock_diag reply carries */
 struct totem_bpf_map_ids {
 	__u32 state; /* struct totem_sock_state */
@@ -62,11 +71,28 @@ struct totem_bpf_map_ids {
 };
 
 /*
+ * bpf: the owners' details of one dump, read from the proc_info map @fd
+ * (-1: none) once per process rather than once per socket.  A dump lasts
+ * well under a second; what a process's details were when it started is
+ * what its sockets report.
+ */
+#define TOTEM_PROC_CACHE_BITS 8
+#define TOTEM_PROC_CACHE_SLOTS (1u << TOTEM_PROC_CACHE_BITS)
+struct totem_proc_cache {
+	int fd;
+	struct {
+		__u32 tgid; /* 0: empty */
+		int found; /* 0: not in the map */
+		struct totem_proc_info info;
+	} slot[TOTEM_PROC_CACHE_SLOTS];
+};
+
+/*
  * bpf: one sock_diag reply, with the record of those maps; the owner's
- * details from the proc_info map @proc_fd (-1: none).
+ * details through @pc (NULL: none).
  */
 int totem_bpf_diag_parse(struct nlmsghdr *nlh, const struct totem_bpf_map_ids *ids,
-			 int proc_fd, struct totem_sock *s);
+			 struct totem_proc_cache *pc, struct totem_sock *s);
 
 extern const struct totem_backend_ops totem_bpf_ops;
 extern const struct totem_backend_ops totem_kmod_ops;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "internal.h"
 #include "topology.h"
 
 enum {
@@ -146,24 +147,6 @@ void totem_topo_free(struct totem_topo *tp)
 	free(tp);
 }
 
-/* ::ffff:a.b.c.d is a.b.c.d: a dual-stack listener sees IPv4 clients so. */
-static void addr_norm(__u8 family, const __u8 *in, __u8 *fam_out, __u8 *out)
-{
-	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(out, 0, 16);
-	if (family == AF_INET6 && !memcmp(in, mapped, sizeof(mapped))) {
-		*fam_out = AF_INET;
-		memcpy(out, in + 12, 4);
-	} else if (family == AF_INET) {
-		*fam_out = AF_INET;
-		memcpy(out, in, 4);
-	} else {
-		*fam_out = family;
-		memcpy(out, in, 16);
-	}
-}
-
 static bool addr_is_any(const __u8 *a)
 {
 	static const __u8 zero[16];
@@ -235,7 +218,7 @@ static bool is_server_by_listener(const struct totem_topo *tp, const struct topo
 		else
 			hi = mid;
 	}
-	addr_norm(o->s.family, o->s.saddr, &fam, a);
+	fam = totem_addr_norm(o->s.family, o->s.saddr, a);
 	for (i = lo; i < tp->nlis && !lis_cmp(&tp->lis[i], &key); i++) {
 		l = &tp->lis[i];
 		if (l->any || (l->family == fam && !memcmp(l->addr, a, 16)))
@@ -316,12 +299,12 @@ static int build_tables(struct totem_topo *tp)
 			l->host_id = o->host_id;
 			l->netns = o->s.netns;
 			l->port = o->s.sport;
-			addr_norm(o->s.family, o->s.saddr, &l->family, l->addr);
+			l->family = totem_addr_norm(o->s.family, o->s.saddr, l->addr);
 			l->any = addr_is_any(l->addr);
 		} else {
 			struct topo_addr *a = &tp->addrs[tp->naddrs];
 
-			addr_norm(o->s.family, o->s.saddr, &a->family, a->addr);
+			a->family = totem_addr_norm(o->s.family, o->s.saddr, a->addr);
 			if (addr_is_any(a->addr))
 				continue;
 			a->host_id = o->host_id;
@@ -351,7 +334,7 @@ static void end_local(struct topo_end *e, const struct topo_obs *o, bool server)
 	const struct totem_owner *ow = &o->s.rec.owner;
 
 	memset(e, 0, sizeof(*e));
-	addr_norm(o->s.family, o->s.saddr, &e->family, e->addr);
+	e->family = totem_addr_norm(o->s.family, o->s.saddr, e->addr);
 	if (ow->tgid) {
 		e->key.kind = TOPO_BY_HOST;
 		e->key.host_id = o->host_id;
@@ -373,7 +356,7 @@ static void end_remote(const struct totem_topo *tp, struct topo_end *e, const st
 	const struct totem_peer *p = &o->s.rec.peer;
 
 	memset(e, 0, sizeof(*e));
-	addr_norm(o->s.family, o->s.daddr, &e->family, e->addr);
+	e->family = totem_addr_norm(o->s.family, o->s.daddr, e->addr);
 	if (!p->format) {
 		/* no option from the peer: an address (and a service port) */
 		e->key.kind = TOPO_BY_ADDR;
@@ -395,7 +378,7 @@ static void end_remote(const struct totem_topo *tp, struct topo_end *e, const st
 		const struct topo_addr *h;
 
 		/* v1: the sender's own IPv4 address; a host if we saw it */
-		addr_norm(p->family, p->addr, &fam, a);
+		fam = totem_addr_norm(p->family, p->addr, a);
 		h = addr_host(tp, fam, a);
 		if (h) {
 			e->key.kind = TOPO_BY_HOST;
@@ -424,8 +407,8 @@ static void conn_from_obs(const struct totem_topo *tp, const struct topo_obs *o,
 	__u8 fam, la[16], ra[16];
 
 	memset(c, 0, sizeof(*c));
-	addr_norm(o->s.family, o->s.saddr, &fam, la);
-	addr_norm(o->s.family, o->s.daddr, &fam, ra);
+	fam = totem_addr_norm(o->s.family, o->s.saddr, la);
+	fam = totem_addr_norm(o->s.family, o->s.daddr, ra);
 	c->key.family = fam;
 	if (server) {
 		end_local(&c->server, o, true);
