@@ -85,10 +85,12 @@ static inline void totem_record_assemble(struct totem_sock_record *r,
 
 /*
  * Fold the TOT option of @info, seen on a @seg segment (enum totem_seg) at
- * @now (boot time, ns), into @p.  1 if it said something @p did not: another
- * process, format, host or address, or a kind of segment not seen before;
- * 0 otherwise, and if @info has no TOT.  A v6 option's IID is kept, not its
- * /64 (totem_record_assemble() takes that from the socket).
+ * @now (boot time, ns), into @p.  1 if it named another peer than @p did
+ * (process, format, host or address: the peer events' rule); 0 otherwise,
+ * also when only the kind of segment is new (seen is updated, an event
+ * would tell nobody anything new: a connection's first data segment would
+ * double its peer events), and if @info has no TOT.  A v6 option's IID is
+ * kept, not its /64 (totem_record_assemble() takes that from the socket).
  */
 static inline int totem_peer_fold(struct totem_peer_state *p,
 				  const struct totem_opt_info *info, __u8 seg,
@@ -119,7 +121,7 @@ static inline int totem_peer_fold(struct totem_peer_state *p,
 		return 0;
 	}
 	news = p->pid != info->pid || p->format != info->tot_format ||
-	       !(p->seen & seg) || p->host_id != host_id;
+	       p->host_id != host_id;
 	for (i = 0; i < 8; i++) {
 		news |= p->addr[i] != addr[i];
 		p->addr[i] = addr[i];

@@ -112,7 +112,8 @@
  *                  TOTEM_COUNTERS below for the names).
  * Multicast group TOTEM_GENL_MCGRP_EVENTS, notifications:
  *   TOTEM_CMD_EVENT_OWNER  an owner was recorded for a socket;
- *   TOTEM_CMD_EVENT_PEER   a peer identity was learned from an option;
+ *   TOTEM_CMD_EVENT_PEER   a peer identity was learned from an option (again
+ *                          only when it changes);
  *   TOTEM_CMD_EVENT_CLOSE  a tracked socket closed (its last record).
  *   Each carries the TOTEM_A_SOCK_* attributes of the socket.
  */

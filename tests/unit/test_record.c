@@ -52,8 +52,8 @@ TEST(fold_v1)
 	EXPECT_EQ(100, p.first_ns);
 	EXPECT_EQ(200, p.last_ns);
 	EXPECT_EQ(8, p.seq);
-	/* A kind of segment not seen before is news. */
-	EXPECT_EQ(1, totem_peer_fold(&p, &i, TOTEM_SEG_DATA, 300));
+	/* Only the kind of segment is new: seen, but the same peer. */
+	EXPECT_EQ(0, totem_peer_fold(&p, &i, TOTEM_SEG_DATA, 300));
 	EXPECT_EQ(TOTEM_SEG_SYN | TOTEM_SEG_DATA, p.seen);
 	/* So is another process, or another address. */
 	i.pid = 43;
