@@ -117,6 +117,20 @@ static void totem_sk_tuple(const struct sock *sk, struct totem_tuple *t)
 	memcpy(t->raddr, &sk->sk_daddr, 4);
 }
 
+/* The tuple of @family addresses (4 or 16 bytes) and ports. */
+static void totem_tuple_fill(struct totem_tuple *t, u8 family, const u8 *laddr,
+			     const u8 *raddr, __be16 lport, __be16 rport)
+{
+	unsigned int alen = family == AF_INET ? 4 : 16;
+
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	memcpy(t->laddr, laddr, alen);
+	memcpy(t->raddr, raddr, alen);
+	t->lport = lport;
+	t->rport = rport;
+}
+
 static unsigned int totem_sk_hash(const struct sock *sk)
 {
 	return hash_ptr(sk, totem_hash_bits);
@@ -548,18 +562,12 @@ void totem_pending_learn(const struct net *net, u8 family, const u8 *laddr,
 			 const u8 *raddr, __be16 lport, __be16 rport,
 			 const struct totem_opt_info *info, u8 seg)
 {
-	unsigned int alen = family == AF_INET ? 4 : 16;
 	u64 now = ktime_get_boottime_ns();
 	struct totem_pending *p, *tmp;
 	struct totem_tuple t;
 	unsigned long flags;
 
-	memset(&t, 0, sizeof(t));
-	t.family = family;
-	memcpy(t.laddr, laddr, alen);
-	memcpy(t.raddr, raddr, alen);
-	t.lport = lport;
-	t.rport = rport;
+	totem_tuple_fill(&t, family, laddr, raddr, lport, rport);
 
 	spin_lock_irqsave(&totem_pending_lock, flags);
 	p = totem_pending_find(net, &t);
@@ -812,30 +820,20 @@ int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 		     const u8 *daddr, __be16 sport, __be16 dport,
 		     struct totem_snap *out)
 {
-	unsigned int alen = family == AF_INET ? 4 : 16;
 	struct totem_entry *e = NULL;
 	struct totem_listener *l;
 	struct totem_tuple q, t;
 	struct sock *sk;
 	int ret = -ENOENT;
 
-	memset(&q, 0, sizeof(q));
-	q.family = family;
-	memcpy(q.laddr, saddr, alen);
-	memcpy(q.raddr, daddr, alen);
-	q.lport = sport;
-	q.rport = dport;
+	totem_tuple_fill(&q, family, saddr, daddr, sport, dport);
 	/* What the packets of a v4-mapped IPv6 socket carry: IPv4. */
 	t = q;
 	if (family == AF_INET6 &&
 	    (totem_addr_v4mapped(saddr) ||
-	     (totem_addr_any(saddr, 16) && totem_addr_v4mapped(daddr)))) {
-		memset(t.laddr, 0, sizeof(t.laddr));
-		memset(t.raddr, 0, sizeof(t.raddr));
-		t.family = AF_INET;
-		memcpy(t.laddr, saddr + 12, 4);
-		memcpy(t.raddr, daddr + 12, 4);
-	}
+	     (totem_addr_any(saddr, 16) && totem_addr_v4mapped(daddr))))
+		totem_tuple_fill(&t, AF_INET, saddr + 12, daddr + 12, sport,
+				 dport);
 
 	rcu_read_lock();
 	if (dport) {

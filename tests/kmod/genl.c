@@ -196,34 +196,77 @@ static int config_set(struct nl_sock *sk, int family, int key, __u32 val,
 	return transact(sk, msg, r);
 }
 
-/* A loopback connection owned by this process. */
-struct conn {
-	int lfd, cfd, afd;
-	struct sockaddr_in l, c;
+/*
+ * A loopback connection owned by this process, to a listener on 127.0.0.1
+ * (@lfamily AF_INET) or a dual-stack one on [::] (AF_INET6), from a client
+ * of @cfamily: an IPv4 client of the dual-stack listener gets an accepted
+ * socket that is IPv6 with v4-mapped addresses.  l: the listener's address,
+ * c and a: the client's and the accepted socket's own.
+ */
+union sa {
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+	struct sockaddr_storage ss;
 };
 
-static int conn_open(struct conn *k)
+struct conn {
+	int lfd, cfd, afd;
+	union sa l, c, a;
+};
+
+static __u16 sa_port(const union sa *s)
+{
+	return s->ss.ss_family == AF_INET6 ? s->v6.sin6_port : s->v4.sin_port;
+}
+
+static int conn_open_to(struct conn *k, int lfamily, int cfamily)
 {
 	socklen_t len = sizeof(k->l);
+	union sa to = {};
+	int off = 0;
 
-	k->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&k->l, 0, sizeof(k->l));
-	k->l.sin_family = AF_INET;
-	k->l.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(k->lfd, (void *)&k->l, sizeof(k->l)) || listen(k->lfd, 8) ||
+	k->lfd = socket(lfamily, SOCK_STREAM, 0);
+	if (lfamily == AF_INET6) {
+		k->l.v6.sin6_family = AF_INET6;
+		k->l.v6.sin6_addr = in6addr_any;
+		if (setsockopt(k->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)))
+			return -1;
+	} else {
+		k->l.v4.sin_family = AF_INET;
+		k->l.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	if (bind(k->lfd, (void *)&k->l, len) || listen(k->lfd, 8) ||
 	    getsockname(k->lfd, (void *)&k->l, &len))
 		return -1;
-	k->cfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(k->cfd, (void *)&k->l, sizeof(k->l)))
+	if (cfamily == AF_INET6) {
+		to.v6.sin6_family = AF_INET6;
+		to.v6.sin6_addr = in6addr_loopback;
+		to.v6.sin6_port = sa_port(&k->l);
+	} else {
+		to.v4.sin_family = AF_INET;
+		to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		to.v4.sin_port = sa_port(&k->l);
+	}
+	k->cfd = socket(cfamily, SOCK_STREAM, 0);
+	if (connect(k->cfd, (void *)&to, sizeof(to)))
 		return -1;
 	k->afd = accept(k->lfd, NULL, NULL);
 	len = sizeof(k->c);
 	if (k->afd < 0 || getsockname(k->cfd, (void *)&k->c, &len))
 		return -1;
+	len = sizeof(k->a);
+	if (getsockname(k->afd, (void *)&k->a, &len))
+		return -1;
 	/* Data both ways: the first data segment carries the option. */
 	if (write(k->cfd, "ping", 4) != 4 || write(k->afd, "pong", 4) != 4)
 		return -1;
 	return 0;
+}
+
+static int conn_open(struct conn *k)
+{
+	return conn_open_to(k, AF_INET, AF_INET);
 }
 
 static void conn_close(struct conn *k)
@@ -233,17 +276,19 @@ static void conn_close(struct conn *k)
 	close(k->lfd);
 }
 
-static struct nl_msg *sock_req(int family, struct sockaddr_in *local,
-			       struct sockaddr_in *remote)
+/* SOCK_GET do for @af addresses (@alen bytes each), ports in network order. */
+static struct nl_msg *sock_req_addr(int family, __u8 af, const void *saddr,
+				    const void *daddr, __u16 sport, __u16 dport)
 {
 	struct nl_msg *msg = req(family, TOTEM_CMD_SOCK_GET, 0);
 	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
+	int alen = af == AF_INET ? 4 : 16;
 
-	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, AF_INET);
-	nla_put(msg, TOTEM_A_SOCK_SADDR, 4, &local->sin_addr);
-	nla_put(msg, TOTEM_A_SOCK_DADDR, 4, &remote->sin_addr);
-	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, local->sin_port);
-	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, remote->sin_port);
+	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, af);
+	nla_put(msg, TOTEM_A_SOCK_SADDR, alen, saddr);
+	nla_put(msg, TOTEM_A_SOCK_DADDR, alen, daddr);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, sport);
+	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, dport);
 	nla_nest_end(msg, nest);
 	return msg;
 }
@@ -253,6 +298,31 @@ static int sock_attrs(struct reply *r, struct nlattr **tb)
 	if (!r->attrs[TOTEM_A_SOCK])
 		return -1;
 	return nla_parse_nested(tb, TOTEM_A_SOCK_MAX, r->attrs[TOTEM_A_SOCK], NULL);
+}
+
+/*
+ * SOCK_GET do, asked again until the answer has a peer (the peer's option
+ * lands in softirq, after connect() returned): 0 and its attributes in
+ * @tb, or the error.  @r holds the reply for the caller to free.
+ */
+static int sock_get_peer(struct nl_sock *sk, int family, __u8 af,
+			 const void *saddr, const void *daddr, __u16 sport,
+			 __u16 dport, struct reply *r, struct nlattr **tb)
+{
+	int i, err;
+
+	for (i = 0; i < 100; i++) {
+		reply_free(r);
+		err = transact(sk, sock_req_addr(family, af, saddr, daddr, sport, dport), r);
+		if (err || r->err)
+			return err ? err : -r->err;
+		if (sock_attrs(r, tb))
+			return -EBADMSG;
+		if (tb[TOTEM_A_SOCK_PEER_PID])
+			return 0;
+		usleep(20000);
+	}
+	return 0;
 }
 
 FIXTURE(genl)
@@ -407,20 +477,12 @@ TEST_F(genl, sock_get_do_and_dump)
 	struct nlattr *nest;
 	struct conn k;
 	__u32 me = getpid();
-	int i;
 
 	ASSERT_EQ(0, conn_open(&k));
 	/* The client socket: local = c, remote = l. */
-	for (i = 0; i < 100; i++) { /* the peer option lands in softirq */
-		reply_free(&r);
-		ASSERT_EQ(0, transact(self->sk, sock_req(self->family, &k.c, &k.l), &r));
-		ASSERT_EQ(0, r.err)
-		TH_LOG("lookup: %s (%s)", strerror(r.err), r.extack);
-		ASSERT_EQ(0, sock_attrs(&r, tb));
-		if (tb[TOTEM_A_SOCK_PEER_PID])
-			break;
-		usleep(20000);
-	}
+	ASSERT_EQ(0, sock_get_peer(self->sk, self->family, AF_INET, &k.c.v4.sin_addr,
+				   &k.l.v4.sin_addr, k.c.v4.sin_port, k.l.v4.sin_port, &r, tb))
+	TH_LOG("lookup: %s (%s)", strerror(r.err), r.extack);
 	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
 	EXPECT_EQ(TOTEM_OWNER_F_CONNECT | 0,
 		  nla_get_u32(tb[TOTEM_A_SOCK_OWNER_FLAGS]) & ~TOTEM_OWNER_F_SENDER);
@@ -433,19 +495,22 @@ TEST_F(genl, sock_get_do_and_dump)
 	reply_free(&r);
 
 	/* Unknown 4-tuple: ENOENT with a message. */
-	k.l.sin_port = htons(ntohs(k.l.sin_port) ^ 0x4000);
-	transact(self->sk, sock_req(self->family, &k.c, &k.l), &r);
+	k.l.v4.sin_port = htons(ntohs(k.l.v4.sin_port) ^ 0x4000);
+	transact(self->sk,
+		 sock_req_addr(self->family, AF_INET, &k.c.v4.sin_addr, &k.l.v4.sin_addr,
+			       k.c.v4.sin_port, k.l.v4.sin_port),
+		 &r);
 	EXPECT_EQ(ENOENT, r.err);
 	EXPECT_NE(0, r.extack[0]);
 	reply_free(&r);
-	k.l.sin_port = htons(ntohs(k.l.sin_port) ^ 0x4000);
+	k.l.v4.sin_port = htons(ntohs(k.l.v4.sin_port) ^ 0x4000);
 
 	/* Dump filtered by our PID: listener, client and accepted socket. */
 	msg = req(self->family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
 	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
 	nla_put_u32(msg, TOTEM_A_SOCK_OWNER_PID, me);
 	nla_nest_end(msg, nest);
-	r.want_port = ntohs(k.l.sin_port);
+	r.want_port = ntohs(k.l.v4.sin_port);
 	r.want_pid = me;
 	ASSERT_LE(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(0, r.err);
@@ -456,9 +521,9 @@ TEST_F(genl, sock_get_do_and_dump)
 	/* Dump filtered by port: the same three, whoever owns them. */
 	msg = req(self->family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
 	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
-	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.l.sin_port);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.l.v4.sin_port);
 	nla_nest_end(msg, nest);
-	r.want_port = ntohs(k.l.sin_port);
+	r.want_port = ntohs(k.l.v4.sin_port);
 	ASSERT_LE(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(3, r.nmsgs);
 	EXPECT_EQ(3, r.n_match);
@@ -468,10 +533,10 @@ TEST_F(genl, sock_get_do_and_dump)
 	msg = req(self->family, TOTEM_CMD_SOCK_GET, 0);
 	nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
 	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, 7);
-	nla_put(msg, TOTEM_A_SOCK_SADDR, 4, &k.c.sin_addr);
-	nla_put(msg, TOTEM_A_SOCK_DADDR, 4, &k.l.sin_addr);
-	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.c.sin_port);
-	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, k.l.sin_port);
+	nla_put(msg, TOTEM_A_SOCK_SADDR, 4, &k.c.v4.sin_addr);
+	nla_put(msg, TOTEM_A_SOCK_DADDR, 4, &k.l.v4.sin_addr);
+	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, k.c.v4.sin_port);
+	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, k.l.v4.sin_port);
 	nla_nest_end(msg, nest);
 	transact(self->sk, msg, &r);
 	EXPECT_EQ(EINVAL, r.err);
@@ -479,83 +544,6 @@ TEST_F(genl, sock_get_do_and_dump)
 	TH_LOG("extack: '%s'", r.extack);
 	reply_free(&r);
 	conn_close(&k);
-}
-
-/*
- * A loopback connection to a dual-stack listener ([::]:port): from an IPv6
- * client (::1), or from an IPv4 one (127.0.0.1), whose accepted socket is
- * then IPv6 with v4-mapped addresses.
- */
-struct conn6 {
-	int lfd, cfd, afd;
-	struct sockaddr_in6 l;
-	struct sockaddr_storage c, a; /* the client's and the accepted socket's local */
-};
-
-static int conn6_open(struct conn6 *k, int cfamily)
-{
-	struct sockaddr_storage to = {};
-	struct sockaddr_in6 *to6 = (void *)&to;
-	struct sockaddr_in *to4 = (void *)&to;
-	socklen_t len = sizeof(k->l);
-	int off = 0;
-
-	k->lfd = socket(AF_INET6, SOCK_STREAM, 0);
-	memset(&k->l, 0, sizeof(k->l));
-	k->l.sin6_family = AF_INET6;
-	k->l.sin6_addr = in6addr_any;
-	if (setsockopt(k->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
-	    bind(k->lfd, (void *)&k->l, sizeof(k->l)) || listen(k->lfd, 8) ||
-	    getsockname(k->lfd, (void *)&k->l, &len))
-		return -1;
-	if (cfamily == AF_INET6) {
-		to6->sin6_family = AF_INET6;
-		to6->sin6_addr = in6addr_loopback;
-		to6->sin6_port = k->l.sin6_port;
-		len = sizeof(*to6);
-	} else {
-		to4->sin_family = AF_INET;
-		to4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		to4->sin_port = k->l.sin6_port;
-		len = sizeof(*to4);
-	}
-	k->cfd = socket(cfamily, SOCK_STREAM, 0);
-	if (connect(k->cfd, (void *)&to, len))
-		return -1;
-	k->afd = accept(k->lfd, NULL, NULL);
-	len = sizeof(k->c);
-	if (k->afd < 0 || getsockname(k->cfd, (void *)&k->c, &len))
-		return -1;
-	len = sizeof(k->a);
-	if (getsockname(k->afd, (void *)&k->a, &len))
-		return -1;
-	if (write(k->cfd, "ping", 4) != 4 || write(k->afd, "pong", 4) != 4)
-		return -1;
-	return 0;
-}
-
-static void conn6_close(struct conn6 *k)
-{
-	close(k->cfd);
-	close(k->afd);
-	close(k->lfd);
-}
-
-/* SOCK_GET do for @af addresses (@alen bytes each), ports in network order. */
-static struct nl_msg *sock_req_addr(int family, __u8 af, const void *saddr,
-				    const void *daddr, __u16 sport, __u16 dport)
-{
-	struct nl_msg *msg = req(family, TOTEM_CMD_SOCK_GET, 0);
-	struct nlattr *nest = nla_nest_start(msg, TOTEM_A_SOCK | NLA_F_NESTED);
-	int alen = af == AF_INET ? 4 : 16;
-
-	nla_put_u8(msg, TOTEM_A_SOCK_FAMILY, af);
-	nla_put(msg, TOTEM_A_SOCK_SADDR, alen, saddr);
-	nla_put(msg, TOTEM_A_SOCK_DADDR, alen, daddr);
-	nla_put_u16(msg, TOTEM_A_SOCK_SPORT, sport);
-	nla_put_u16(msg, TOTEM_A_SOCK_DPORT, dport);
-	nla_nest_end(msg, nest);
-	return msg;
 }
 
 /* This process's comm, as the kernel has it. */
@@ -582,30 +570,16 @@ TEST_F(genl, sock_get_v6_mapped_listener)
 	struct nlattr *tb[TOTEM_A_SOCK_MAX + 1];
 	struct in6_addr any = in6addr_any, lo6 = in6addr_loopback, m_l, m_r;
 	struct reply r = {};
-	struct sockaddr_in6 *c6, *a6;
-	struct sockaddr_in *c4;
-	struct conn6 k;
+	struct conn k;
 	__u32 me = getpid();
 	struct stat st;
 	char comm[32];
-	int i;
 
 	self_comm(comm, sizeof(comm));
-	ASSERT_EQ(0, conn6_open(&k, AF_INET6));
-	c6 = (void *)&k.c;
-	for (i = 0; i < 100; i++) { /* the peer option lands in softirq */
-		reply_free(&r);
-		ASSERT_EQ(0, transact(self->sk,
-				      sock_req_addr(self->family, AF_INET6, &lo6, &lo6,
-						    c6->sin6_port, k.l.sin6_port),
-				      &r));
-		ASSERT_EQ(0, r.err)
-		TH_LOG("v6 lookup: %s (%s)", strerror(r.err), r.extack);
-		ASSERT_EQ(0, sock_attrs(&r, tb));
-		if (tb[TOTEM_A_SOCK_PEER_PID])
-			break;
-		usleep(20000);
-	}
+	ASSERT_EQ(0, conn_open_to(&k, AF_INET6, AF_INET6));
+	ASSERT_EQ(0, sock_get_peer(self->sk, self->family, AF_INET6, &lo6, &lo6,
+				   k.c.v6.sin6_port, k.l.v6.sin6_port, &r, tb))
+	TH_LOG("v6 lookup: %s (%s)", strerror(r.err), r.extack);
 	EXPECT_EQ(AF_INET6, nla_get_u8(tb[TOTEM_A_SOCK_FAMILY]));
 	EXPECT_EQ(me, nla_get_u32(tb[TOTEM_A_SOCK_OWNER_PID]));
 	ASSERT_NE(NULL, tb[TOTEM_A_SOCK_OWNER_UID]);
@@ -623,7 +597,7 @@ TEST_F(genl, sock_get_v6_mapped_listener)
 	/* The listener: remote address any, remote port 0. */
 	ASSERT_EQ(0, transact(self->sk,
 			      sock_req_addr(self->family, AF_INET6, &any, &any,
-					    k.l.sin6_port, 0),
+					    k.l.v6.sin6_port, 0),
 			      &r));
 	ASSERT_EQ(0, r.err)
 	TH_LOG("listener lookup: %s (%s)", strerror(r.err), r.extack);
@@ -635,21 +609,19 @@ TEST_F(genl, sock_get_v6_mapped_listener)
 	/* No listener on the port next to it. */
 	transact(self->sk,
 		 sock_req_addr(self->family, AF_INET6, &any, &any,
-			       htons(ntohs(k.l.sin6_port) ^ 0x4000), 0),
+			       htons(ntohs(k.l.v6.sin6_port) ^ 0x4000), 0),
 		 &r);
 	EXPECT_EQ(ENOENT, r.err);
 	reply_free(&r);
-	conn6_close(&k);
+	conn_close(&k);
 
 	/* An IPv4 client: the accepted socket is IPv6, v4-mapped. */
-	ASSERT_EQ(0, conn6_open(&k, AF_INET));
-	c4 = (void *)&k.c;
-	a6 = (void *)&k.a;
-	ASSERT_EQ(AF_INET6, a6->sin6_family);
+	ASSERT_EQ(0, conn_open_to(&k, AF_INET6, AF_INET));
+	ASSERT_EQ(AF_INET6, k.a.v6.sin6_family);
 	ASSERT_EQ(0, transact(self->sk,
-			      sock_req_addr(self->family, AF_INET, &c4->sin_addr,
-					    &c4->sin_addr, a6->sin6_port,
-					    c4->sin_port),
+			      sock_req_addr(self->family, AF_INET, &k.c.v4.sin_addr,
+					    &k.c.v4.sin_addr, k.a.v6.sin6_port,
+					    k.c.v4.sin_port),
 			      &r));
 	ASSERT_EQ(0, r.err)
 	TH_LOG("v4 lookup of a v4-mapped socket: %s (%s)", strerror(r.err), r.extack);
@@ -661,18 +633,18 @@ TEST_F(genl, sock_get_v6_mapped_listener)
 	EXPECT_EQ((__u64)st.st_ino, nla_get_u64(tb[TOTEM_A_SOCK_INODE]));
 	reply_free(&r);
 	/* ... and as the socket says it: ::ffff:127.0.0.1 both ends. */
-	m_l = a6->sin6_addr;
-	m_r = a6->sin6_addr;
+	m_l = k.a.v6.sin6_addr;
+	m_r = k.a.v6.sin6_addr;
 	ASSERT_EQ(0, transact(self->sk,
 			      sock_req_addr(self->family, AF_INET6, &m_l, &m_r,
-					    a6->sin6_port, c4->sin_port),
+					    k.a.v6.sin6_port, k.c.v4.sin_port),
 			      &r));
 	ASSERT_EQ(0, r.err)
 	TH_LOG("v4-mapped lookup: %s (%s)", strerror(r.err), r.extack);
 	ASSERT_EQ(0, sock_attrs(&r, tb));
 	EXPECT_EQ((__u64)st.st_ino, nla_get_u64(tb[TOTEM_A_SOCK_INODE]));
 	reply_free(&r);
-	conn6_close(&k);
+	conn_close(&k);
 }
 
 TEST_F(genl, dump_sees_only_own_netns)
@@ -696,7 +668,7 @@ TEST_F(genl, dump_sees_only_own_netns)
 		if (!sk)
 			_exit(11); /* netnsok: the family must be visible */
 		msg = req(family, TOTEM_CMD_SOCK_GET, NLM_F_DUMP);
-		r.want_port = ntohs(k.l.sin_port);
+		r.want_port = ntohs(k.l.v4.sin_port);
 		if (transact(sk, msg, &r) < 0)
 			_exit(12);
 		_exit(r.n_match == 0 ? 0 : 13);
@@ -749,7 +721,7 @@ TEST_F(genl, events_for_short_connection)
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 
 	ASSERT_EQ(0, conn_open(&k));
-	seen[0] = ntohs(k.l.sin_port);
+	seen[0] = ntohs(k.l.v4.sin_port);
 	conn_close(&k);
 
 	for (i = 0; i < 50 && !(seen[TOTEM_CMD_EVENT_OWNER] && seen[TOTEM_CMD_EVENT_PEER] &&
