@@ -43,6 +43,10 @@ unsigned int totem_max_sockets = 65536;
 module_param_named(max_sockets, totem_max_sockets, uint, 0444);
 MODULE_PARM_DESC(max_sockets, "Size of the socket table; the oldest entry is evicted when full (default 65536)");
 
+unsigned int totem_max_procs = TOTEM_PROC_MAX;
+module_param_named(max_procs, totem_max_procs, uint, 0444);
+MODULE_PARM_DESC(max_procs, "Owners whose uid, cgroup and comm are kept; the least recently seen is forgotten when full (default 16384)");
+
 void totem_counters_sum(u64 out[TOTEM_CTR_MAX])
 {
 	int cpu, i;
@@ -137,6 +141,10 @@ int totem_config_init(void)
 	bad = totem_config_check(&cfg);
 	if (bad) {
 		pr_err("totem: bad module parameter %s\n", names[bad]);
+		return -EINVAL;
+	}
+	if (!totem_max_procs) {
+		pr_err("totem: max_procs must be at least 1\n");
 		return -EINVAL;
 	}
 	if (!totem_max_sockets) {

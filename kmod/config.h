@@ -39,5 +39,6 @@ int totem_config_init(void);
 
 /* Owner table size (module parameter). */
 extern unsigned int totem_max_sockets;
+extern unsigned int totem_max_procs;
 
 #endif /* _TOTEM_CONFIG_H */

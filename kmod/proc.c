@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The owners' per-process details: a hash by tgid, bounded at
- * TOTEM_PROC_MAX entries, the least recently noted evicted first.
+ * The owners' per-process details: a hash by tgid, bounded by the
+ * max_procs parameter (TOTEM_PROC_MAX, as on the eBPF path, by default),
+ * the least recently noted evicted first.
  *
  * Readers (any context) walk a bucket under RCU and copy the details out.
  * Writers (process context only: the owner probes) take totem_proc_lock,
@@ -112,7 +113,7 @@ u32 totem_proc_note_current(void)
 		list_del(&p->lru);
 		kfree_rcu(p, rcu);
 	} else {
-		if (totem_nr_procs >= TOTEM_PROC_MAX)
+		if (totem_nr_procs >= READ_ONCE(totem_max_procs))
 			totem_proc_unlink(list_first_entry(&totem_proc_lru,
 							   struct totem_proc, lru));
 		hlist_add_head_rcu(&n->hnode, totem_proc_bucket(tgid));

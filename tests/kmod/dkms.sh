@@ -25,7 +25,7 @@ ok $? "modprobe totem loads $file"
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "${TOTEM_SRC:-.}/dkms/dkms.conf")" ]
 ok $? "module version $(cat /sys/module/totem/version 2>/dev/null) is dkms.conf's"
 parms=$(modinfo -F parm totem | cut -d: -f1 | sort | tr '\n' ' ')
-[ "$parms" = "enable format4 format6 hook_stats host_id max_sockets parse sample_bytes " ]
+[ "$parms" = "enable format4 format6 hook_stats host_id max_procs max_sockets parse sample_bytes " ]
 ok $? "modinfo documents the parameters ($parms)"
 "$TOTEM" -b kmod -j config >/dev/null
 ok $? "the generic netlink family answers (totem -b kmod config)"
