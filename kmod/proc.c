@@ -92,8 +92,6 @@ u32 totem_proc_note_current(void)
 	if (fresh)
 		return tgid;
 
-	/* Atomic: the probes that get here may run with preemption off. */
-	n = kmalloc(sizeof(*n), GFP_ATOMIC);
 	spin_lock(&totem_proc_lock);
 	p = totem_proc_find(tgid);
 	if (p && !memcmp(&p->info, &pi, sizeof(pi))) {
@@ -101,6 +99,8 @@ u32 totem_proc_note_current(void)
 		list_move_tail(&p->lru, &totem_proc_lru);
 		goto out;
 	}
+	/* Atomic: the probes that get here may run with preemption off. */
+	n = kmalloc(sizeof(*n), GFP_ATOMIC);
 	if (!n) {
 		totem_count(TOTEM_CTR_ERR_STATE);
 		goto out;
@@ -120,10 +120,8 @@ u32 totem_proc_note_current(void)
 		totem_nr_procs++;
 	}
 	list_add_tail(&n->lru, &totem_proc_lru);
-	n = NULL;
 out:
 	spin_unlock(&totem_proc_lock);
-	kfree(n);
 	return tgid;
 }
 

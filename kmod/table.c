@@ -90,33 +90,6 @@ static LIST_HEAD(totem_pending_fifo);
 static DEFINE_SPINLOCK(totem_pending_lock);
 static unsigned int totem_nr_pending;
 
-/* The addresses @sk's packets carry: v4-mapped IPv6 is folded to IPv4. */
-static void totem_sk_tuple(const struct sock *sk, struct totem_tuple *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->lport = inet_sk(sk)->inet_sport;
-	t->rport = sk->sk_dport;
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
-		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr) ||
-		    (ipv6_addr_any(&sk->sk_v6_rcv_saddr) &&
-		     ipv6_addr_v4mapped(&sk->sk_v6_daddr))) {
-			t->family = AF_INET;
-			memcpy(t->laddr, &sk->sk_v6_rcv_saddr.s6_addr32[3], 4);
-			memcpy(t->raddr, &sk->sk_v6_daddr.s6_addr32[3], 4);
-			return;
-		}
-		t->family = AF_INET6;
-		memcpy(t->laddr, &sk->sk_v6_rcv_saddr, 16);
-		memcpy(t->raddr, &sk->sk_v6_daddr, 16);
-		return;
-	}
-#endif
-	t->family = AF_INET;
-	memcpy(t->laddr, &sk->sk_rcv_saddr, 4);
-	memcpy(t->raddr, &sk->sk_daddr, 4);
-}
-
 /* The tuple of @family addresses (4 or 16 bytes) and ports. */
 static void totem_tuple_fill(struct totem_tuple *t, u8 family, const u8 *laddr,
 			     const u8 *raddr, __be16 lport, __be16 rport)
@@ -129,6 +102,49 @@ static void totem_tuple_fill(struct totem_tuple *t, u8 family, const u8 *laddr,
 	memcpy(t->raddr, raddr, alen);
 	t->lport = lport;
 	t->rport = rport;
+}
+
+static bool totem_addr_any(const u8 *a, unsigned int len)
+{
+	while (len--)
+		if (*a++)
+			return false;
+	return true;
+}
+
+/*
+ * The addresses a v4-mapped IPv6 socket's packets carry: IPv4.  @t is
+ * folded when its local address is ::ffff:a.b.c.d, or unbound (::) with
+ * a v4-mapped remote one.
+ */
+static void totem_tuple_fold(struct totem_tuple *t)
+{
+	u8 laddr[4], raddr[4];
+
+	if (t->family != AF_INET6 ||
+	    !(totem_addr_v4mapped(t->laddr) ||
+	      (totem_addr_any(t->laddr, 16) && totem_addr_v4mapped(t->raddr))))
+		return;
+	memcpy(laddr, t->laddr + 12, 4);
+	memcpy(raddr, t->raddr + 12, 4);
+	totem_tuple_fill(t, AF_INET, laddr, raddr, t->lport, t->rport);
+}
+
+/* The addresses @sk's packets carry (v4-mapped IPv6 folded to IPv4). */
+static void totem_sk_tuple(const struct sock *sk, struct totem_tuple *t)
+{
+	__be16 lport = inet_sk(sk)->inet_sport;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		totem_tuple_fill(t, AF_INET6, sk->sk_v6_rcv_saddr.s6_addr,
+				 sk->sk_v6_daddr.s6_addr, lport, sk->sk_dport);
+		totem_tuple_fold(t);
+		return;
+	}
+#endif
+	totem_tuple_fill(t, AF_INET, (const u8 *)&sk->sk_rcv_saddr,
+			 (const u8 *)&sk->sk_daddr, lport, sk->sk_dport);
 }
 
 static unsigned int totem_sk_hash(const struct sock *sk)
@@ -791,31 +807,6 @@ static struct sock *totem_sk_established(struct net *net,
 #endif
 }
 
-static bool totem_addr_any(const u8 *a, unsigned int len)
-{
-	while (len--)
-		if (*a++)
-			return false;
-	return true;
-}
-
-/* Does @s (@e's snapshot) have these addresses, as it or its packets say? */
-static bool totem_snap_match(struct totem_entry *e, const struct totem_snap *s,
-			     const struct totem_tuple *q)
-{
-	unsigned int alen = q->family == AF_INET ? 4 : 16;
-	struct totem_tuple t;
-
-	if (s->sport != q->lport || s->dport != q->rport)
-		return false;
-	if (s->family == q->family && !memcmp(s->saddr, q->laddr, alen) &&
-	    !memcmp(s->daddr, q->raddr, alen))
-		return true;
-	totem_sk_tuple(e->sk, &t);
-	return t.family == q->family && !memcmp(t.laddr, q->laddr, alen) &&
-	       !memcmp(t.raddr, q->raddr, alen);
-}
-
 int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 		     const u8 *daddr, __be16 sport, __be16 dport,
 		     struct totem_snap *out)
@@ -826,22 +817,15 @@ int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 	struct sock *sk;
 	int ret = -ENOENT;
 
+	/* Asked as the socket says it or as its packets do: fold both ways. */
 	totem_tuple_fill(&q, family, saddr, daddr, sport, dport);
-	/* What the packets of a v4-mapped IPv6 socket carry: IPv4. */
-	t = q;
-	if (family == AF_INET6 &&
-	    (totem_addr_v4mapped(saddr) ||
-	     (totem_addr_any(saddr, 16) && totem_addr_v4mapped(daddr))))
-		totem_tuple_fill(&t, AF_INET, saddr + 12, daddr + 12, sport,
-				 dport);
+	totem_tuple_fold(&q);
 
 	rcu_read_lock();
 	if (dport) {
-		sk = totem_sk_established(net, &t);
+		sk = totem_sk_established(net, &q);
 		if (sk) {
 			e = totem_lookup(sk);
-			if (e)
-				totem_entry_snap(e, out);
 			sock_gen_put(sk);
 		}
 	} else {
@@ -849,14 +833,15 @@ int totem_table_find(struct net *net, u8 family, const u8 *saddr,
 		list_for_each_entry_rcu(l, &totem_listeners, node) {
 			if (!net_eq(sock_net(l->e->sk), net))
 				continue;
-			totem_entry_snap(l->e, out);
-			if (totem_snap_match(l->e, out, &q)) {
+			totem_sk_tuple(l->e->sk, &t);
+			if (!memcmp(&t, &q, sizeof(t))) {
 				e = l->e;
 				break;
 			}
 		}
 	}
 	if (e) {
+		totem_entry_snap(e, out);
 		totem_snap_inode(e, out);
 		ret = 0;
 	}

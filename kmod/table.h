@@ -17,10 +17,11 @@
 /*
  * One per socket, from a slab cache of its own (no rounding up to a kmalloc
  * size class): the index (hash and eviction links, RCU head, the socket:
- * 56 bytes), the inode, the lock, and the 56 bytes of totem state the eBPF
- * path keeps in sk_storage (struct totem_sock_state).  The owner's
- * uid/cgroup/comm are kept once per process (proc.h), a TOA only by
- * sockets that received one; kmod/record.h puts the record back together.
+ * 56 bytes), the TOA pointer, the inode, the lock, and the 56 bytes of
+ * totem state the eBPF path keeps in sk_storage (struct totem_sock_state).
+ * The owner's uid/cgroup/comm are kept once per process (proc.h), a TOA
+ * only by sockets that received one; kmod/record.h puts the record back
+ * together.
  * Listeners, a few among many sockets, are also on a list of their own
  * through a separate struct totem_listener.
  */
@@ -54,8 +55,8 @@ struct totem_snap {
 int totem_table_init(void);
 struct dentry;
 /*
- * Add the "table" file (entries, pending, an entry's size and its slab
- * object) to the debugfs directory @dir.
+ * Add the "table" file (entries, pending, procs, buckets, the state's and
+ * an entry's size, its slab object) to the debugfs directory @dir.
  */
 void totem_table_debugfs(struct dentry *dir);
 /* Drop every entry; call after hooks and probes are gone. */

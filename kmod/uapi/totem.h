@@ -256,7 +256,8 @@ struct totem_sock_state {
 
 /*
  * The value of TOTEM_BPF_PROC_MAP, key: the tgid (__u32); the module keeps
- * the same per process.  At most TOTEM_PROC_MAX processes are remembered.
+ * the same per process.  At most TOTEM_PROC_MAX processes are remembered
+ * (on the module path by default: its max_procs parameter).
  */
 #define TOTEM_PROC_MAX 16384
 
