@@ -396,19 +396,11 @@ struct lookup_ctx {
 	bool found;
 };
 
-/* Is @s the socket @k names?  v4 and v4-mapped addresses compare equal. */
-static bool sock_matches(const struct totem_sock *s, const struct totem_sock *k)
-{
-	return s->sport == k->sport && s->dport == k->dport &&
-	       totem_addr_same(s->family, s->saddr, k->family, k->saddr) &&
-	       totem_addr_same(s->family, s->daddr, k->family, k->daddr);
-}
-
 static int lookup_cb(const struct totem_sock *s, void *arg)
 {
 	struct lookup_ctx *l = arg;
 
-	if (!sock_matches(s, l->key))
+	if (!totem_sock_matches(s, l->key))
 		return 0;
 	*l->out = *s;
 	l->found = true;
@@ -454,7 +446,7 @@ static int fast_lookup(struct bpf_backend *b, const struct totem_sock *key,
 	memcpy(s.saddr, q->saddr, 16);
 	memcpy(s.daddr, q->daddr, 16);
 	/* a listener is found for any remote end: only as itself (remote *:0) */
-	if (!sock_matches(&s, key))
+	if (!totem_sock_matches(&s, key))
 		return -ENOENT;
 	s.netns = q->netns;
 	s.inode = q->inode;

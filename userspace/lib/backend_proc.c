@@ -523,14 +523,6 @@ static void proc_close(struct totem *t)
 	t->priv = NULL;
 }
 
-static int ent_matches(const struct proc_ent *e, const struct totem_sock *k)
-{
-	/* an IPv4 connection on a dual-stack socket matches either way */
-	return e->s.sport == k->sport && e->s.dport == k->dport &&
-	       totem_addr_same(e->s.family, e->s.saddr, k->family, k->saddr) &&
-	       totem_addr_same(e->s.family, e->s.daddr, k->family, k->daddr);
-}
-
 static int proc_lookup(struct totem *t, const struct totem_sock *key,
 		       struct totem_sock *out)
 {
@@ -546,7 +538,7 @@ static int proc_lookup(struct totem *t, const struct totem_sock *key,
 	err = -ENOENT;
 	for (i = 0; i < tab.n; i++) {
 		/* listeners match only as themselves (remote *:0) */
-		if (!ent_matches(&tab.ent[i], key))
+		if (!totem_sock_matches(&tab.ent[i].s, key))
 			continue;
 		err = fill_owner(p, &tab, &tab.ent[i], &rescanned);
 		if (!err)

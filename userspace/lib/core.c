@@ -682,6 +682,13 @@ int totem_addr_same(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b)
 	       !memcmp(na, nb, 16);
 }
 
+int totem_sock_matches(const struct totem_sock *s, const struct totem_sock *k)
+{
+	return s->sport == k->sport && s->dport == k->dport &&
+	       totem_addr_same(s->family, s->saddr, k->family, k->saddr) &&
+	       totem_addr_same(s->family, s->daddr, k->family, k->daddr);
+}
+
 static int parse_port(const char *s, __u16 *port)
 {
 	__u32 v;

@@ -63,6 +63,11 @@ int totem_kmod_config_parse(struct nlattr *nest, struct totem_config *cfg);
 __u8 totem_addr_norm(__u8 family, const __u8 *addr, __u8 out[16]);
 /* @a (of @fa) and @b (of @fb) are one address, folded as above. */
 int totem_addr_same(__u8 fa, const __u8 *a, __u8 fb, const __u8 *b);
+/*
+ * @s is the socket @k names: the same ports and addresses, folded as above
+ * (a dual-stack socket's IPv4 connection matches asked either way).
+ */
+int totem_sock_matches(const struct totem_sock *s, const struct totem_sock *k);
 
 /* bpf: the ids of the sk_storage maps a sock_diag reply carries */
 struct totem_bpf_map_ids {
