@@ -18,8 +18,8 @@
 # and, for module rounds, the time spent in its hooks while the client ran
 # (the module's hook_stats accounting, kmod/hookstats.h), per hook:
 #   # BENCH hooks WORKLOAD BLOCK SECONDS NAME:CALLS:NS ...
-# and what one socket costs the module (its table entry, and the slab
-# object it gets):
+# and what one socket costs the module (its totem state, its table entry,
+# the object of the entries' slab cache) and the hash's fixed buckets:
 #   # BENCH memory STATE_SIZE ENTRY_SIZE ENTRY_ALLOC BUCKETS
 # and for the query path, per socket count N: sockfarm's ready line (and
 # the module's table entries then), qlookup's JSON object, and ss's wall
@@ -263,7 +263,7 @@ SRV=
 h=$(HOOK_STATS=1 hooks_read)
 mem=$(awk '{ v[$1] = $2 } END { if (v["state_size"] && v["entry_size"] &&
 	v["entry_alloc"] && v["buckets"]) print v["state_size"], v["entry_size"],
-	v["entry_alloc"], v["buckets"] }' /sys/kernel/debug/totem/table 2>/dev/null)
+	v["entry_alloc"], v["buckets"] }' "$TABLE" 2>/dev/null)
 rmmod totem
 sed -E 's/^\s*0x[0-9a-f]+:\s+//' /tmp/tbvm-syn.$$ | tr -d ' \n' | grep -qi 'fd10dee9'
 tap $? "totem.ko writes the v1 option (253/16/0xDEE9) on a SYN"
